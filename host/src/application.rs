@@ -1,0 +1,746 @@
+//! Parse & validate: the first step. Turns a TOML or JSON document into an
+//! [`Application`], or into a list of problems each naming the field path
+//! (`goods[1].quantity`) and what was expected. Nothing reaches a policy
+//! until the whole document is valid.
+
+use crate::countries;
+use attest_rules::model::*;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// The formats an application may come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Format {
+    /// From a file name: `.json` and `.jsonl` are JSON, anything else TOML.
+    pub fn from_path(path: &std::path::Path) -> Format {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("json") | Some("jsonl") => Format::Json,
+            _ => Format::Toml,
+        }
+    }
+}
+
+/// One thing wrong (or, as a warning, odd) about a field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The field path, e.g. `goods[1].quantity`; empty for the document.
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+/// Why an application was rejected: every problem found, not just the first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplicationError {
+    pub problems: Vec<FieldProblem>,
+}
+
+impl fmt::Display for ApplicationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let lines: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
+    }
+}
+
+impl std::error::Error for ApplicationError {}
+
+/// A valid application and the warnings met on the way (unknown fields
+/// outside strict mode).
+#[derive(Clone, Debug)]
+pub struct Parsed {
+    pub application: Application,
+    pub warnings: Vec<FieldProblem>,
+}
+
+/// Parses and validates one application.
+pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
+    let tree = match format {
+        Format::Json => serde_json::from_str::<Value>(text).map_err(|e| document_error("JSON", e)),
+        Format::Toml => toml::from_str::<toml::Value>(text)
+            .map(toml_to_json)
+            .map_err(|e| document_error("TOML", e)),
+    }?;
+    validate(&tree, strict)
+}
+
+/// Validates an already parsed document (JSON Lines input arrives so).
+pub fn validate(tree: &Value, strict: bool) -> Result<Parsed, ApplicationError> {
+    let mut v = Validator {
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        strict,
+    };
+    let application = v.application(tree);
+    match application {
+        Some(application) if v.problems.is_empty() => Ok(Parsed {
+            application,
+            warnings: v.warnings,
+        }),
+        _ => Err(ApplicationError {
+            problems: v.problems,
+        }),
+    }
+}
+
+fn document_error(what: &str, e: impl fmt::Display) -> ApplicationError {
+    let detail = e.to_string();
+    let detail = detail.trim().replace('\n', " ");
+    ApplicationError {
+        problems: vec![FieldProblem {
+            path: String::new(),
+            message: format!("not a valid {what} document: {detail}"),
+        }],
+    }
+}
+
+/// TOML and JSON share one tree; TOML dates become `YYYY-MM-DD` strings.
+fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => Value::from(i),
+        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("\"{s}\""),
+        Value::Null => "nothing".into(),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "a table".into(),
+        other => other.to_string(),
+    }
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+struct Validator {
+    problems: Vec<FieldProblem>,
+    warnings: Vec<FieldProblem>,
+    strict: bool,
+}
+
+/// A table being read, with the keys it may contain.
+struct Table<'v> {
+    path: String,
+    map: &'v Map<String, Value>,
+}
+
+impl Validator {
+    fn problem(&mut self, path: &str, message: impl Into<String>) {
+        self.problems.push(FieldProblem {
+            path: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Opens `value` as a table allowed to hold `known` keys. Unknown keys
+    /// are errors in strict mode and warnings otherwise.
+    fn table<'v>(&mut self, path: &str, value: &'v Value, known: &[&str]) -> Option<Table<'v>> {
+        let Value::Object(map) = value else {
+            self.problem(path, format!("expected a table, found {}", describe(value)));
+            return None;
+        };
+        for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
+            let p = FieldProblem {
+                path: join(path, key),
+                message: "unknown field".into(),
+            };
+            if self.strict {
+                self.problems.push(p);
+            } else {
+                self.warnings.push(p);
+            }
+        }
+        Some(Table {
+            path: path.to_string(),
+            map,
+        })
+    }
+
+    fn required<'v>(&mut self, t: &Table<'v>, key: &str) -> Option<&'v Value> {
+        let v = t.map.get(key);
+        if v.is_none() {
+            self.problem(&join(&t.path, key), "missing required field");
+        }
+        v
+    }
+
+    fn string(&mut self, path: &str, v: &Value, max: usize) -> Option<String> {
+        match v {
+            Value::String(s) if s.chars().count() <= max => Some(s.clone()),
+            Value::String(_) => {
+                self.problem(
+                    path,
+                    format!("expected a string of at most {max} characters"),
+                );
+                None
+            }
+            other => {
+                self.problem(
+                    path,
+                    format!("expected a string, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn req_string(&mut self, t: &Table<'_>, key: &str) -> Option<String> {
+        let v = self.required(t, key)?;
+        self.string(&join(&t.path, key), v, MAX_TEXT)
+    }
+
+    fn opt_string(&mut self, t: &Table<'_>, key: &str) -> Option<String> {
+        let v = t.map.get(key)?;
+        self.string(&join(&t.path, key), v, MAX_TEXT)
+    }
+
+    fn boolean(&mut self, path: &str, v: &Value) -> Option<bool> {
+        match v {
+            Value::Bool(b) => Some(*b),
+            other => {
+                self.problem(
+                    path,
+                    format!("expected true or false, found {}", describe(other)),
+                );
+                None
+            }
+        }
+    }
+
+    fn req_bool(&mut self, t: &Table<'_>, key: &str) -> Option<bool> {
+        let v = self.required(t, key)?;
+        self.boolean(&join(&t.path, key), v)
+    }
+
+    fn opt_bool(&mut self, t: &Table<'_>, key: &str) -> Option<bool> {
+        let v = t.map.get(key)?;
+        self.boolean(&join(&t.path, key), v)
+    }
+
+    fn enumerated<T: Copy>(
+        &mut self,
+        path: &str,
+        v: &Value,
+        parse: fn(&str) -> Option<T>,
+        all: &[T],
+    ) -> Option<T>
+    where
+        T: fmt::Display,
+    {
+        let found = v.as_str().and_then(parse);
+        if found.is_none() {
+            let choices: Vec<String> = all.iter().map(ToString::to_string).collect();
+            self.problem(
+                path,
+                format!(
+                    "expected one of {}, found {}",
+                    choices.join(", "),
+                    describe(v)
+                ),
+            );
+        }
+        found
+    }
+
+    fn country(&mut self, path: &str, v: &Value) -> Option<Country> {
+        let Some(text) = v.as_str() else {
+            self.problem(
+                path,
+                format!("expected an ISO 3166-1 alpha-2 code, found {}", describe(v)),
+            );
+            return None;
+        };
+        match Country::new(text).filter(|&c| countries::is_known(c)) {
+            Some(c) => Some(c),
+            None => {
+                self.problem(
+                    path,
+                    format!("\"{text}\" is not an ISO 3166-1 alpha-2 code"),
+                );
+                None
+            }
+        }
+    }
+
+    fn req_country(&mut self, t: &Table<'_>, key: &str) -> Option<Country> {
+        let v = self.required(t, key)?;
+        self.country(&join(&t.path, key), v)
+    }
+
+    fn date(&mut self, path: &str, v: &Value) -> Option<Date> {
+        let found = v.as_str().and_then(Date::parse);
+        if found.is_none() {
+            self.problem(
+                path,
+                format!("expected a date YYYY-MM-DD, found {}", describe(v)),
+            );
+        }
+        found
+    }
+
+    fn list<'v>(&mut self, path: &str, v: &'v Value) -> &'v [Value] {
+        match v {
+            Value::Array(items) => items,
+            other => {
+                self.problem(path, format!("expected a list, found {}", describe(other)));
+                &[]
+            }
+        }
+    }
+
+    fn application(&mut self, tree: &Value) -> Option<Application> {
+        let t = self.table(
+            "",
+            tree,
+            &[
+                "id",
+                "kind",
+                "licensing_state",
+                "submitted",
+                "permanence",
+                "temporary_purpose",
+                "applicant",
+                "route",
+                "parties",
+                "goods",
+                "documents",
+                "end_use",
+                "sale",
+            ],
+        )?;
+        let id = self.req_string(&t, "id");
+        if id
+            .as_ref()
+            .is_some_and(|id| !(1..=128).contains(&id.chars().count()))
+        {
+            self.problem("id", "expected 1 to 128 characters");
+        }
+        let kind = self
+            .required(&t, "kind")
+            .and_then(|v| self.enumerated("kind", v, TransferKind::parse, TransferKind::ALL));
+        let licensing_state = self.req_country(&t, "licensing_state");
+        let submitted = self
+            .required(&t, "submitted")
+            .and_then(|v| self.date("submitted", v));
+        let permanence = match t.map.get("permanence") {
+            None => Some(Permanence::Permanent),
+            Some(v) => self.enumerated("permanence", v, Permanence::parse, Permanence::ALL),
+        };
+        let temporary_purpose = t.map.get("temporary_purpose").and_then(|v| {
+            self.enumerated(
+                "temporary_purpose",
+                v,
+                TemporaryPurpose::parse,
+                TemporaryPurpose::ALL,
+            )
+        });
+        if permanence == Some(Permanence::Temporary) && !t.map.contains_key("temporary_purpose") {
+            self.problem("temporary_purpose", "required when permanence is temporary: one of hunting, sport_shooting, evaluation, exhibition, repair");
+        }
+        let applicant = self
+            .required(&t, "applicant")
+            .and_then(|v| self.applicant(v));
+        let route = self.required(&t, "route").and_then(|v| self.route(v));
+        let parties = self.required(&t, "parties").and_then(|v| self.parties(v));
+        let goods = self.required(&t, "goods").and_then(|v| self.goods(v));
+        let documents = match t.map.get("documents") {
+            None => Some(Documents::default()),
+            Some(v) => self.documents(v),
+        };
+        let end_use = t.map.get("end_use").and_then(|v| self.end_use(v));
+        let sale = t.map.get("sale").and_then(|v| self.sale(v));
+        Some(Application {
+            id: id?,
+            kind: kind?,
+            licensing_state: licensing_state?,
+            submitted: submitted?,
+            permanence: permanence?,
+            temporary_purpose,
+            applicant: applicant?,
+            route: route?,
+            parties: parties?,
+            goods: goods?,
+            documents: documents?,
+            end_use,
+            sale,
+        })
+    }
+
+    fn applicant(&mut self, v: &Value) -> Option<Applicant> {
+        let t = self.table("applicant", v, &["name", "state", "kind", "registration"])?;
+        let name = self.req_string(&t, "name");
+        let state = self.req_country(&t, "state");
+        let kind = self.required(&t, "kind").and_then(|v| {
+            self.enumerated(
+                "applicant.kind",
+                v,
+                ApplicantKind::parse,
+                ApplicantKind::ALL,
+            )
+        });
+        let registration = self.opt_string(&t, "registration");
+        Some(Applicant {
+            name: name?,
+            state: state?,
+            kind: kind?,
+            registration,
+        })
+    }
+
+    fn route(&mut self, v: &Value) -> Option<Route> {
+        let t = self.table(
+            "route",
+            v,
+            &["origin", "destination", "transit", "transport"],
+        )?;
+        let origin = self.req_country(&t, "origin");
+        let destination = self.req_country(&t, "destination");
+        let transit = match t.map.get("transit") {
+            None => Some(Vec::new()),
+            Some(v) => {
+                let items = self.list("route.transit", v);
+                let states: Vec<Option<Country>> = items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| self.country(&format!("route.transit[{i}]"), s))
+                    .collect();
+                states.into_iter().collect()
+            }
+        };
+        let transport = self
+            .required(&t, "transport")
+            .and_then(|v| self.enumerated("route.transport", v, Transport::parse, Transport::ALL));
+        Some(Route {
+            origin: origin?,
+            destination: destination?,
+            transit: transit?,
+            transport: transport?,
+        })
+    }
+
+    /// A required list of tables with at least one entry, read by `item`.
+    fn tables<T>(
+        &mut self,
+        name: &str,
+        v: &Value,
+        mut item: impl FnMut(&mut Self, &str, &Value) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let items = self.list(name, v);
+        if items.is_empty() && v.is_array() {
+            self.problem(name, "expected at least one entry");
+        }
+        if items.len() > MAX_ENTRIES {
+            self.problem(name, format!("expected at most {MAX_ENTRIES} entries"));
+            return None;
+        }
+        let read: Vec<Option<T>> = items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| item(self, &format!("{name}[{i}]"), x))
+            .collect();
+        read.into_iter().collect()
+    }
+
+    fn parties(&mut self, v: &Value) -> Option<Vec<Party>> {
+        let parties = self.tables("parties", v, |s, path, x| s.party(path, x))?;
+        if !parties.iter().any(|p| p.role == PartyRole::EndUser) {
+            self.problem("parties", "expected at least one party with role end_user");
+        }
+        Some(parties)
+    }
+
+    fn party(&mut self, path: &str, v: &Value) -> Option<Party> {
+        let t = self.table(path, v, &["role", "name", "state", "type", "registration"])?;
+        let role = self.required(&t, "role").and_then(|v| {
+            self.enumerated(&join(path, "role"), v, PartyRole::parse, PartyRole::ALL)
+        });
+        let name = self.req_string(&t, "name");
+        let state = self.req_country(&t, "state");
+        let party_type = self.required(&t, "type").and_then(|v| {
+            self.enumerated(&join(path, "type"), v, PartyType::parse, PartyType::ALL)
+        });
+        let registration = self.opt_string(&t, "registration");
+        Some(Party {
+            role: role?,
+            name: name?,
+            state: state?,
+            party_type: party_type?,
+            registration,
+        })
+    }
+
+    fn goods(&mut self, v: &Value) -> Option<Vec<Goods>> {
+        self.tables("goods", v, |s, path, x| s.goods_item(path, x))
+    }
+
+    fn goods_item(&mut self, path: &str, v: &Value) -> Option<Goods> {
+        let t = self.table(
+            path,
+            v,
+            &[
+                "description",
+                "item",
+                "att_category",
+                "control_entry",
+                "quantity",
+                "unit_value",
+                "currency",
+                "manufacture",
+                "deactivated",
+                "marking",
+            ],
+        )?;
+        let description = self.req_string(&t, "description");
+        let item = self
+            .required(&t, "item")
+            .and_then(|v| self.enumerated(&join(path, "item"), v, ItemKind::parse, ItemKind::ALL));
+        let att_category = t.map.get("att_category").and_then(|v| {
+            self.enumerated(
+                &join(path, "att_category"),
+                v,
+                AttCategory::parse,
+                AttCategory::ALL,
+            )
+        });
+        let control_entry = self.opt_string(&t, "control_entry");
+        let quantity = self.required(&t, "quantity").and_then(|v| {
+            let q = v.as_u64().filter(|&q| q > 0);
+            if q.is_none() {
+                self.problem(
+                    &join(path, "quantity"),
+                    format!("expected an integer greater than 0, found {}", describe(v)),
+                );
+            }
+            q
+        });
+        let unit_value = t.map.get("unit_value").and_then(|v| {
+            let x = v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
+            if x.is_none() {
+                self.problem(
+                    &join(path, "unit_value"),
+                    format!("expected a number of at least 0, found {}", describe(v)),
+                );
+            }
+            x
+        });
+        let currency = t.map.get("currency").and_then(|v| {
+            let c = v
+                .as_str()
+                .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()));
+            if c.is_none() {
+                self.problem(
+                    &join(path, "currency"),
+                    format!(
+                        "expected an ISO 4217 code such as EUR, found {}",
+                        describe(v)
+                    ),
+                );
+            }
+            c.map(String::from)
+        });
+        if t.map.contains_key("unit_value") && !t.map.contains_key("currency") {
+            self.problem(
+                &join(path, "currency"),
+                "required with unit_value: an ISO 4217 code such as EUR",
+            );
+        }
+        let manufacture = match t.map.get("manufacture") {
+            None => Some(Manufacture::Standard),
+            Some(v) => self.enumerated(
+                &join(path, "manufacture"),
+                v,
+                Manufacture::parse,
+                Manufacture::ALL,
+            ),
+        };
+        let deactivated = self.opt_bool(&t, "deactivated").unwrap_or(false);
+        let marking = t
+            .map
+            .get("marking")
+            .and_then(|v| self.marking(&join(path, "marking"), v));
+        Some(Goods {
+            description: description?,
+            item: item?,
+            att_category,
+            control_entry,
+            quantity: quantity?,
+            unit_value,
+            currency,
+            manufacture: manufacture?,
+            deactivated,
+            marking,
+        })
+    }
+
+    fn marking(&mut self, path: &str, v: &Value) -> Option<Marking> {
+        let t = self.table(
+            path,
+            v,
+            &[
+                "manufacturer",
+                "country",
+                "serial_numbers",
+                "import_marking",
+                "year",
+            ],
+        )?;
+        let manufacturer = self.opt_string(&t, "manufacturer");
+        let country = t
+            .map
+            .get("country")
+            .and_then(|v| self.country(&join(path, "country"), v));
+        let serial_numbers = self.opt_bool(&t, "serial_numbers").unwrap_or(false);
+        let import_marking = self.opt_bool(&t, "import_marking").unwrap_or(false);
+        let year = t.map.get("year").and_then(|v| {
+            let y = v
+                .as_u64()
+                .filter(|y| (1000..=9999).contains(y))
+                .map(|y| y as u32);
+            if y.is_none() {
+                self.problem(
+                    &join(path, "year"),
+                    format!("expected a four-digit year, found {}", describe(v)),
+                );
+            }
+            y
+        });
+        Some(Marking {
+            manufacturer,
+            country,
+            serial_numbers,
+            import_marking,
+            year,
+        })
+    }
+
+    fn documents(&mut self, v: &Value) -> Option<Documents> {
+        let t = self.table(
+            "documents",
+            v,
+            &[
+                "import_licence",
+                "end_user_certificate",
+                "transit_consent",
+                "delivery_verification",
+            ],
+        )?;
+        let import_licence = t.map.get("import_licence").and_then(|v| {
+            let l = self.table(
+                "documents.import_licence",
+                v,
+                &["number", "issued_by", "valid_until"],
+            )?;
+            let number = self.req_string(&l, "number");
+            let issued_by = self.req_country(&l, "issued_by");
+            let valid_until = l
+                .map
+                .get("valid_until")
+                .and_then(|v| self.date("documents.import_licence.valid_until", v));
+            Some(ImportLicence {
+                number: number?,
+                issued_by: issued_by?,
+                valid_until,
+            })
+        });
+        let end_user_certificate = t.map.get("end_user_certificate").and_then(|v| {
+            let path = "documents.end_user_certificate";
+            let c = self.table(
+                path,
+                v,
+                &["number", "issued_by", "authenticated", "no_reexport_clause"],
+            )?;
+            let number = self.req_string(&c, "number");
+            let issued_by = self.req_country(&c, "issued_by");
+            let authenticated = self.req_bool(&c, "authenticated");
+            let no_reexport_clause = self.req_bool(&c, "no_reexport_clause");
+            Some(EndUserCertificate {
+                number: number?,
+                issued_by: issued_by?,
+                authenticated: authenticated?,
+                no_reexport_clause: no_reexport_clause?,
+            })
+        });
+        let transit_consent = match t.map.get("transit_consent") {
+            None => Some(Vec::new()),
+            Some(v) => self.tables("documents.transit_consent", v, |s, path, x| {
+                let c = s.table(path, x, &["state", "reference"])?;
+                let state = s.req_country(&c, "state");
+                let reference = s.req_string(&c, "reference");
+                Some(TransitConsent {
+                    state: state?,
+                    reference: reference?,
+                })
+            }),
+        };
+        let delivery_verification = self.opt_bool(&t, "delivery_verification");
+        Some(Documents {
+            import_licence,
+            end_user_certificate,
+            transit_consent: transit_consent?,
+            delivery_verification,
+        })
+    }
+
+    fn end_use(&mut self, v: &Value) -> Option<EndUse> {
+        let t = self.table("end_use", v, &["statement", "purpose"])?;
+        let statement = self.req_string(&t, "statement");
+        let purpose = self.required(&t, "purpose").and_then(|v| {
+            self.enumerated(
+                "end_use.purpose",
+                v,
+                EndUsePurpose::parse,
+                EndUsePurpose::ALL,
+            )
+        });
+        Some(EndUse {
+            statement: statement?,
+            purpose: purpose?,
+        })
+    }
+
+    fn sale(&mut self, v: &Value) -> Option<Sale> {
+        let t = self.table("sale", v, &["channel", "payment"])?;
+        let channel = t
+            .map
+            .get("channel")
+            .and_then(|v| self.enumerated("sale.channel", v, SaleChannel::parse, SaleChannel::ALL));
+        let payment = t
+            .map
+            .get("payment")
+            .and_then(|v| self.enumerated("sale.payment", v, Payment::parse, Payment::ALL));
+        Some(Sale { channel, payment })
+    }
+}
+
+/// Longest free text accepted in any field.
+const MAX_TEXT: usize = 4_096;
+/// Most entries accepted in one list (parties, goods, consents).
+const MAX_ENTRIES: usize = 1_000;

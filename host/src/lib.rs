@@ -1,0 +1,23 @@
+//! Attest's host: reads transfer applications, routes them to sandboxed
+//! WebAssembly policy plug-ins, and combines their findings into a
+//! decision that cites the article behind every finding.
+//!
+//! The steps, one module each, in the order an application travels:
+//! [`application`] (parse & validate) → [`route`] → encode (in
+//! `attest_rules::abi`) → [`sandbox`] (plug-in) → findings → [`combine`] →
+//! [`decision`]. [`screen`] drives them; [`config`] holds the embedded
+//! defaults; [`reference`] loads the data handed to plug-ins.
+//!
+//! This crate is not for policy authors: everything they need is in
+//! `attest-rules` and `docs/`.
+
+pub mod application;
+pub mod combine;
+pub mod config;
+pub mod countries;
+pub mod decision;
+pub mod manifest;
+pub mod reference;
+pub mod route;
+pub mod sandbox;
+pub mod screen;

@@ -1,0 +1,397 @@
+//! Reference data: reads the embargo and treaty files of `data/` into the
+//! values handed to plug-ins, and keeps each file's sha256 and provenance
+//! for the decision record.
+//!
+//! The files are the shared compilations copied with their sources and
+//! `verified` flags. Attest adds a few keys where time-bounded phases need
+//! them, each commented in the file with the note it derives from:
+//! `compiled` (the file's as-of date), `scope_initial`,
+//! `categories_initial`, `categories_after` on amendments, `lifted_after`,
+//! `lifted_before`, and a few amendments the notes state.
+//! No date is invented: a date known to the month or year becomes a window,
+//! and an ended embargo with no end date ends somewhere between its last
+//! known act and the file's `compiled` date.
+
+use attest_rules::model::{AttCategory, Country, Date};
+use attest_rules::reference::*;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use toml::Value;
+
+/// One data file as loaded: its name, bytes' hash and what it yielded.
+#[derive(Clone, Debug)]
+pub struct DataSet {
+    /// The name plug-ins ask for in their manifest (`un-arms-embargoes`).
+    pub name: String,
+    pub sha256: String,
+    /// Entries read, and how many of them the source marks unverified.
+    pub entries: usize,
+    pub unverified: usize,
+}
+
+/// The data sets Attest knows how to read, by manifest name.
+pub const UN_ARMS_EMBARGOES: &str = "un-arms-embargoes";
+pub const EU_ARMS_EMBARGOES: &str = "eu-arms-embargoes";
+pub const TREATY_PARTIES: &str = "treaty-parties";
+pub const KNOWN: &[&str] = &[UN_ARMS_EMBARGOES, EU_ARMS_EMBARGOES, TREATY_PARTIES];
+
+/// A data file that could not be read, naming the entry and field.
+#[derive(Debug)]
+pub struct DataError {
+    pub data_set: String,
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "reference data {}: {}: {}",
+            self.data_set, self.path, self.message
+        )
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// All reference data loaded, plus each data set's record.
+#[derive(Clone, Debug, Default)]
+pub struct Library {
+    pub data: ReferenceData,
+    pub sets: Vec<DataSet>,
+}
+
+impl Library {
+    /// Loads the named data sets from their TOML text.
+    pub fn load(files: &[(String, String)]) -> Result<Library, DataError> {
+        let mut lib = Library::default();
+        for (name, text) in files {
+            let set = lib.add(name, text)?;
+            lib.sets.push(set);
+        }
+        Ok(lib)
+    }
+
+    fn add(&mut self, name: &str, text: &str) -> Result<DataSet, DataError> {
+        let err = |path: &str, message: String| DataError {
+            data_set: name.into(),
+            path: path.into(),
+            message,
+        };
+        let root: toml::Table = toml::from_str(text).map_err(|e| err("", e.to_string()))?;
+        let sha256 = hex(&Sha256::digest(text.as_bytes()));
+        let (entries, unverified) = match name {
+            UN_ARMS_EMBARGOES | EU_ARMS_EMBARGOES => {
+                let regime = if name == UN_ARMS_EMBARGOES {
+                    Regime::Un
+                } else {
+                    Regime::Eu
+                };
+                let compiled = match root.get("compiled") {
+                    Some(v) => date(v).ok_or_else(|| err("compiled", "expected a date".into()))?,
+                    None => {
+                        return Err(err(
+                            "compiled",
+                            "missing: the as-of date of the compilation".into(),
+                        ))
+                    }
+                };
+                let list = root
+                    .get("embargo")
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], |a| a);
+                for (i, entry) in list.iter().enumerate() {
+                    let e = embargo(entry, regime, compiled)
+                        .map_err(|(f, m)| err(&format!("embargo[{i}].{f}"), m))?;
+                    self.data.embargoes.push(e);
+                }
+                (
+                    list.len(),
+                    list.iter().filter(|e| !flag(e, "verified")).count(),
+                )
+            }
+            TREATY_PARTIES => {
+                let mut n = 0;
+                let mut unverified = 0;
+                for (key, treaty) in [
+                    ("att", Treaty::Att),
+                    ("firearms_protocol", Treaty::FirearmsProtocol),
+                ] {
+                    let list = root
+                        .get(key)
+                        .and_then(Value::as_array)
+                        .map_or(&[][..], |a| a);
+                    for (i, entry) in list.iter().enumerate() {
+                        let p = participation(entry, treaty)
+                            .map_err(|(f, m)| err(&format!("{key}[{i}].{f}"), m))?;
+                        unverified += usize::from(!p.verified);
+                        self.data.treaty_participation.push(p);
+                    }
+                    n += list.len();
+                }
+                (n, unverified)
+            }
+            other => {
+                return Err(err(
+                    "",
+                    format!("unknown data set \"{other}\"; known: {}", KNOWN.join(", ")),
+                ))
+            }
+        };
+        Ok(DataSet {
+            name: name.into(),
+            sha256,
+            entries,
+            unverified,
+        })
+    }
+
+    /// Only the data sets in `names`, for a plug-in that asked for them.
+    pub fn subset(&self, names: &[String]) -> ReferenceData {
+        let wants = |n: &str| names.iter().any(|x| x == n);
+        ReferenceData {
+            embargoes: self
+                .data
+                .embargoes
+                .iter()
+                .filter(|e| match e.regime {
+                    Regime::Un => wants(UN_ARMS_EMBARGOES),
+                    Regime::Eu => wants(EU_ARMS_EMBARGOES),
+                })
+                .cloned()
+                .collect(),
+            treaty_participation: if wants(TREATY_PARTIES) {
+                self.data.treaty_participation.clone()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+type FieldResult<T> = Result<T, (String, String)>;
+
+fn field_err<T>(field: &str, message: impl Into<String>) -> FieldResult<T> {
+    Err((field.to_string(), message.into()))
+}
+
+fn flag(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+fn date(v: &Value) -> Option<Date> {
+    match v {
+        Value::Datetime(d) => Date::parse(&d.to_string()),
+        Value::String(s) => Date::parse(s),
+        _ => None,
+    }
+}
+
+/// An exact date under `key`, or a month/year window under `key_approx`.
+fn period(v: &Value, key: &str) -> FieldResult<Option<Period>> {
+    if let Some(d) = v.get(key) {
+        return date(d)
+            .map(|d| Some(Period::exact(d)))
+            .ok_or_else(|| (key.into(), "expected a date".into()));
+    }
+    let approx = format!("{key}_approx");
+    match v.get(&approx) {
+        None => Ok(None),
+        Some(Value::String(s)) => approximate(s).map(Some).ok_or_else(|| {
+            (
+                approx.clone(),
+                format!("expected YYYY, YYYY-MM or YYYY-MM/MM, found \"{s}\""),
+            )
+        }),
+        Some(_) => field_err(&approx, "expected a string"),
+    }
+}
+
+/// An approximate date as the sources write it: `YYYY`, `YYYY-MM`, or
+/// `YYYY-MM/MM` (one of two months), optionally followed by a remark in
+/// words, which is ignored here and kept in the file.
+fn approximate(text: &str) -> Option<Period> {
+    let token = text.split_whitespace().next()?;
+    match token.split_once('/') {
+        None => Period::parse(token),
+        Some((first, second_month)) => {
+            let start = Period::parse(first)?;
+            let end = Period::parse(&format!("{}-{second_month}", &first[..4]))?;
+            (end.latest >= start.earliest).then_some(Period {
+                earliest: start.earliest,
+                latest: end.latest,
+            })
+        }
+    }
+}
+
+fn scope(text: &str) -> Option<EmbargoScope> {
+    // "none (suspended)" and similar carry an explanation after the word.
+    EmbargoScope::parse(text.split_whitespace().next().unwrap_or(""))
+}
+
+fn categories(v: &Value, key: &str) -> FieldResult<Option<Vec<AttCategory>>> {
+    let Some(list) = v.get(key) else {
+        return Ok(None);
+    };
+    let Some(items) = list.as_array() else {
+        return field_err(key, "expected a list");
+    };
+    items
+        .iter()
+        .map(|c| {
+            c.as_str()
+                .and_then(AttCategory::parse)
+                .ok_or_else(|| (key.to_string(), format!("unknown ATT category {c}")))
+        })
+        .collect::<FieldResult<Vec<_>>>()
+        .map(Some)
+}
+
+fn country(v: &Value, field: &str) -> FieldResult<Country> {
+    v.as_str()
+        .and_then(Country::new)
+        .ok_or_else(|| (field.into(), format!("expected a country code, found {v}")))
+}
+
+fn string(v: &Value, key: &str) -> Option<String> {
+    v.get(key).and_then(Value::as_str).map(String::from)
+}
+
+fn embargo(v: &Value, regime: Regime, compiled: Date) -> FieldResult<Embargo> {
+    let id = string(v, "id").ok_or_else(|| ("id".to_string(), "missing".to_string()))?;
+    let mut targets = Vec::new();
+    if let Some(t) = v.get("target_state") {
+        targets.push(country(t, "target_state")?);
+    }
+    for t in v
+        .get("target_states")
+        .and_then(Value::as_array)
+        .map_or(&[][..], |a| a)
+    {
+        targets.push(country(t, "target_states")?);
+    }
+    let current_scope = string(v, "scope")
+        .as_deref()
+        .and_then(scope)
+        .ok_or_else(|| {
+            (
+                "scope".to_string(),
+                "expected all, non_government, designated, approval_required or political"
+                    .to_string(),
+            )
+        })?;
+    let initial_scope = match string(v, "scope_initial") {
+        Some(s) => {
+            scope(&s).ok_or_else(|| ("scope_initial".to_string(), format!("unknown scope {s}")))?
+        }
+        None => current_scope,
+    };
+    let mut scope_changes = Vec::new();
+    for (i, a) in v
+        .get("amendments")
+        .and_then(Value::as_array)
+        .map_or(&[][..], |a| a)
+        .iter()
+        .enumerate()
+    {
+        let at = |f: &str| format!("amendments[{i}].{f}");
+        let on = period(a, "date")
+            .map_err(|(f, m)| (at(&f), m))?
+            .ok_or_else(|| (at("date"), "missing".into()))?;
+        let scope_text =
+            string(a, "scope_after").ok_or_else(|| (at("scope_after"), "missing".to_string()))?;
+        let new_scope = scope(&scope_text)
+            .ok_or_else(|| (at("scope_after"), format!("unknown scope {scope_text}")))?;
+        let cats = categories(a, "categories_after").map_err(|(f, m)| (at(&f), m))?;
+        scope_changes.push(ScopeChange {
+            on,
+            scope: new_scope,
+            categories: cats,
+            by: string(a, "by").unwrap_or_default(),
+        });
+    }
+    let direction = match string(v, "direction") {
+        None => Direction::To,
+        Some(d) => Direction::parse(&d).ok_or_else(|| {
+            (
+                "direction".to_string(),
+                format!("expected to or from, found {d}"),
+            )
+        })?,
+    };
+    let cats = match categories(v, "categories_initial")? {
+        Some(c) => c,
+        None => categories(v, "categories")?.unwrap_or_default(),
+    };
+    let established = period(v, "established")?;
+    let status = string(v, "status").unwrap_or_default();
+    let ended = matches!(status.as_str(), "lifted" | "expired");
+    let mut lifted = period(v, "lifted")?;
+    if lifted.is_none() && ended {
+        // Ended on an unconfirmed date: after the last known act, and by
+        // the date the file was compiled.
+        let after = match v.get("lifted_after") {
+            Some(d) => date(d)
+                .ok_or_else(|| ("lifted_after".to_string(), "expected a date".to_string()))?,
+            None => established.map_or(compiled, |p| p.earliest),
+        };
+        let before = match v.get("lifted_before") {
+            Some(d) => date(d)
+                .ok_or_else(|| ("lifted_before".to_string(), "expected a date".to_string()))?,
+            None => compiled,
+        };
+        lifted = Some(Period {
+            earliest: after,
+            latest: before,
+        });
+    }
+    Ok(Embargo {
+        id,
+        regime,
+        targets,
+        target_non_state: string(v, "target_non_state"),
+        region: string(v, "region"),
+        initial_scope,
+        scope_changes,
+        direction,
+        categories: cats,
+        established,
+        established_by: string(v, "established_by").unwrap_or_default(),
+        lifted,
+        lifted_by: string(v, "lifted_by"),
+        ended,
+        verified: flag(v, "verified"),
+    })
+}
+
+fn participation(v: &Value, treaty: Treaty) -> FieldResult<TreatyParticipation> {
+    let state_value = v
+        .get("state")
+        .ok_or_else(|| ("state".to_string(), "missing".to_string()))?;
+    let status_text = string(v, "status").unwrap_or_default();
+    let status = ParticipationStatus::parse(&status_text).ok_or_else(|| {
+        (
+            "status".to_string(),
+            format!("expected party or signatory, found \"{status_text}\""),
+        )
+    })?;
+    let in_force = match v.get("in_force") {
+        None => None,
+        Some(d) => {
+            Some(date(d).ok_or_else(|| ("in_force".to_string(), "expected a date".to_string()))?)
+        }
+    };
+    Ok(TreatyParticipation {
+        treaty,
+        state: country(state_value, "state")?,
+        status,
+        in_force,
+        verified: flag(v, "verified"),
+    })
+}

@@ -1,0 +1,432 @@
+//! The sandbox: runs policy plug-ins on wasmtime under hard limits.
+//!
+//! Guarantees, each enforced here rather than trusted to the plug-in:
+//! - no imports: a plug-in gets no clock, file, network, randomness or host
+//!   call; a module that imports anything is refused at load;
+//! - determinism: NaNs are canonicalised, threads and relaxed SIMD's
+//!   non-determinism are off, so the same inputs give the same findings;
+//! - bounded work: fuel per evaluation, a wall-clock deadline (epoch
+//!   interruption), a memory cap, a stack cap and an output cap;
+//! - every failure becomes a [`Fault`] naming what went wrong; the caller
+//!   turns it into `refer`, never `approve`.
+//!
+//! Every limit is set in [`Limits`] with its default and the reason for it.
+
+use crate::manifest::{self, Manifest};
+use crate::reference::hex;
+use attest_rules::abi::{self, codec, ABI_VERSION};
+use attest_rules::Finding;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
+    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
+};
+
+/// The sandbox's knobs, in one place.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Limits {
+    /// Fuel (roughly, wasm instructions) per evaluation and per
+    /// initialisation. The bundled policies use under 200k per application;
+    /// 50M leaves room for large national rule sets and still stops a
+    /// runaway loop within tens of milliseconds.
+    pub fuel: u64,
+    /// Wall-clock budget per call, for what fuel does not meter (a huge
+    /// `memory.fill`, host-side copying). Checked every [`EPOCH_TICK`].
+    pub deadline: Duration,
+    /// Linear memory a plug-in may grow to. The bundled policies need under
+    /// 2 MiB; 64 MiB bounds a growth bomb well below the machine's memory
+    /// even with one instance per core.
+    pub memory_bytes: usize,
+    /// Native stack for wasm frames. 512 KiB stops unbounded recursion
+    /// quickly and is far above what rule code needs.
+    pub stack_bytes: usize,
+    /// Largest response accepted from a plug-in: 1 MiB is thousands of
+    /// findings; more is a malfunction.
+    pub max_output_bytes: u32,
+    /// Create a fresh instance for every application (no state can carry
+    /// over) instead of reusing one instance per plug-in.
+    pub isolation: Isolation,
+}
+
+/// How instances are used between applications.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Isolation {
+    /// A new instance per application, from the pre-instantiated module;
+    /// nothing a plug-in does can reach the next application. The default.
+    Fresh,
+    /// One instance per plug-in, reused. The guest SDK resets its arena
+    /// before each application, but a hostile module could keep state in
+    /// its globals: use only with pinned, trusted modules (see
+    /// docs/security.md). An instance that faulted is always discarded.
+    Reuse,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            fuel: 50_000_000,
+            deadline: Duration::from_millis(500),
+            memory_bytes: 64 << 20,
+            stack_bytes: 512 << 10,
+            max_output_bytes: 1 << 20,
+            isolation: Isolation::Fresh,
+        }
+    }
+}
+
+/// Granularity of the wall-clock deadline.
+pub const EPOCH_TICK: Duration = Duration::from_millis(5);
+
+/// Why a plug-in could not be loaded or did not produce findings.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    NotLoadable(String),
+    Imports(Vec<String>),
+    MissingExport(&'static str),
+    AbiVersion { found: u32 },
+    InitFailed(u32),
+    OutOfFuel,
+    Timeout,
+    MemoryLimit,
+    StackOverflow,
+    Trap(String),
+    BadOutput(String),
+    OutputTooLarge(u32),
+    Reported(String),
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fault::NotLoadable(e) => write!(f, "module could not be loaded: {e}"),
+            Fault::Imports(list) => write!(
+                f,
+                "module imports {} (plug-ins may import nothing)",
+                list.join(", ")
+            ),
+            Fault::MissingExport(name) => write!(
+                f,
+                "module does not export `{name}` with the ABI v{ABI_VERSION} signature"
+            ),
+            Fault::AbiVersion { found } => write!(
+                f,
+                "module implements ABI version {found}; this host supports {ABI_VERSION}"
+            ),
+            Fault::InitFailed(status) => write!(
+                f,
+                "attest_init rejected the reference data (status {status})"
+            ),
+            Fault::OutOfFuel => write!(f, "ran out of fuel"),
+            Fault::Timeout => write!(f, "exceeded its wall-clock deadline"),
+            Fault::MemoryLimit => write!(f, "exceeded its memory limit"),
+            Fault::StackOverflow => write!(f, "overflowed its stack"),
+            Fault::Trap(t) => write!(f, "trapped: {t}"),
+            Fault::BadOutput(e) => write!(f, "returned malformed output: {e}"),
+            Fault::OutputTooLarge(n) => write!(f, "returned {n} bytes, more than allowed"),
+            Fault::Reported(m) => write!(f, "reported a failure: {m}"),
+        }
+    }
+}
+
+/// The engine and its settings; shared by every plug-in.
+pub struct Sandbox {
+    engine: Engine,
+    limits: Limits,
+    ticker: Arc<AtomicBool>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.ticker.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Per-store state: the memory limiter.
+struct Guest {
+    memory_limit: usize,
+    hit_memory_limit: bool,
+}
+
+impl ResourceLimiter for Guest {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.memory_limit {
+            self.hit_memory_limit = true;
+            return Err(wasmtime::Error::msg("memory limit"));
+        }
+        Ok(true)
+    }
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 10_000)
+    }
+}
+
+impl Sandbox {
+    /// An engine configured for deterministic, bounded execution.
+    pub fn new(limits: Limits) -> Result<Sandbox, Fault> {
+        let mut config = Config::new();
+        config
+            .consume_fuel(true)
+            .epoch_interruption(true)
+            .cranelift_nan_canonicalization(true)
+            .relaxed_simd_deterministic(true)
+            .max_wasm_stack(limits.stack_bytes);
+        // Threads are not merely off: the `threads` feature of wasmtime is
+        // not compiled in (see Cargo.toml), so shared memories cannot exist.
+        if limits.isolation == Isolation::Fresh {
+            // Fresh instances come from a pool whose memories are reset
+            // copy-on-write: microseconds instead of a fresh mmap.
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_core_instances(256)
+                .total_memories(256)
+                .total_tables(256)
+                .max_memory_size(limits.memory_bytes);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        let engine = Engine::new(&config).map_err(|e| Fault::NotLoadable(e.to_string()))?;
+        let ticker = Arc::new(AtomicBool::new(false));
+        let (stop, weak) = (ticker.clone(), engine.weak());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        });
+        Ok(Sandbox {
+            engine,
+            limits,
+            ticker,
+        })
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Compiles and checks a module: manifest present, no imports, the ABI
+    /// exports present with the right types. `data` is the encoded
+    /// reference data the plug-in is initialised with.
+    pub fn load(&self, wasm: &[u8], data: Vec<u8>) -> Result<Plugin, (Option<Manifest>, Fault)> {
+        let sha256 = hex(&Sha256::digest(wasm));
+        let manifest =
+            manifest::read(wasm).map_err(|e| (None, Fault::NotLoadable(e.to_string())))?;
+        let fail = |fault| (Some(manifest.clone()), fault);
+        let module = Module::new(&self.engine, wasm)
+            .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
+        let imports: Vec<String> = module
+            .imports()
+            .map(|i| format!("{}.{}", i.module(), i.name()))
+            .collect();
+        if !imports.is_empty() {
+            return Err(fail(Fault::Imports(imports)));
+        }
+        let pre = Linker::new(&self.engine)
+            .instantiate_pre(&module)
+            .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
+        let plugin = Plugin {
+            manifest: manifest.clone(),
+            sha256,
+            pre,
+            data,
+            limits: self.limits.clone(),
+            engine: self.engine.clone(),
+        };
+        // Instantiating once checks exports, ABI version and initialisation
+        // now, so a broken module is reported at load, not per application.
+        plugin.instantiate().map_err(fail)?;
+        Ok(plugin)
+    }
+}
+
+/// A compiled, checked plug-in, ready to instantiate.
+pub struct Plugin {
+    pub manifest: Manifest,
+    /// sha256 of the module bytes, recorded in every decision.
+    pub sha256: String,
+    pre: InstancePre<Guest>,
+    data: Vec<u8>,
+    limits: Limits,
+    engine: Engine,
+}
+
+/// A live instance with its exports resolved.
+struct Live {
+    store: Store<Guest>,
+    memory: Memory,
+    alloc: TypedFunc<u32, u32>,
+    evaluate: TypedFunc<(u32, u32), u64>,
+}
+
+/// The result of one evaluation.
+pub struct Evaluated {
+    pub findings: Vec<Finding>,
+    /// Fuel consumed, recorded in the decision.
+    pub fuel: u64,
+}
+
+impl Plugin {
+    fn instantiate(&self) -> Result<Live, Fault> {
+        let guest = Guest {
+            memory_limit: self.limits.memory_bytes,
+            hit_memory_limit: false,
+        };
+        let mut store = Store::new(&self.engine, guest);
+        store.limiter(|g| g);
+        self.budget(&mut store)?;
+        let instance = self
+            .pre
+            .instantiate(&mut store)
+            .map_err(|e| classify(&store, e))?;
+        let memory = instance
+            .get_memory(&mut store, abi::EXPORT_MEMORY)
+            .ok_or(Fault::MissingExport(abi::EXPORT_MEMORY))?;
+        let version: TypedFunc<(), u32> = instance
+            .get_typed_func(&mut store, abi::EXPORT_ABI_VERSION)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_ABI_VERSION))?;
+        let alloc = instance
+            .get_typed_func(&mut store, abi::EXPORT_ALLOC)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_ALLOC))?;
+        let init: TypedFunc<(u32, u32), u32> = instance
+            .get_typed_func(&mut store, abi::EXPORT_INIT)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_INIT))?;
+        let evaluate = instance
+            .get_typed_func(&mut store, abi::EXPORT_EVALUATE)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_EVALUATE))?;
+        let found = version
+            .call(&mut store, ())
+            .map_err(|e| classify(&store, e))?;
+        if found != ABI_VERSION {
+            return Err(Fault::AbiVersion { found });
+        }
+        let mut live = Live {
+            store,
+            memory,
+            alloc,
+            evaluate,
+        };
+        let ptr = live.write_input(&self.data)?;
+        let status = init
+            .call(&mut live.store, (ptr, self.data.len() as u32))
+            .map_err(|e| classify(&live.store, e))?;
+        if status != 0 {
+            return Err(Fault::InitFailed(status));
+        }
+        Ok(live)
+    }
+
+    fn budget(&self, store: &mut Store<Guest>) -> Result<(), Fault> {
+        store
+            .set_fuel(self.limits.fuel)
+            .map_err(|e| Fault::Trap(e.to_string()))?;
+        let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        Ok(())
+    }
+
+    /// A handle that evaluates applications with this plug-in, keeping an
+    /// instance between calls when the isolation mode allows.
+    pub fn evaluator(&self) -> Evaluator<'_> {
+        Evaluator {
+            plugin: self,
+            live: None,
+        }
+    }
+}
+
+/// Evaluates requests against one plug-in. One per worker thread.
+pub struct Evaluator<'p> {
+    plugin: &'p Plugin,
+    live: Option<Live>,
+}
+
+impl Evaluator<'_> {
+    /// Runs one encoded request. Any fault discards the instance, so the
+    /// next application starts from a clean one.
+    pub fn evaluate(&mut self, request: &[u8]) -> Result<Evaluated, Fault> {
+        let mut live = match self.live.take() {
+            Some(live) => live,
+            None => self.plugin.instantiate()?,
+        };
+        let result = self.run(&mut live, request);
+        if result.is_ok() && self.plugin.limits.isolation == Isolation::Reuse {
+            self.live = Some(live);
+        }
+        result
+    }
+
+    fn run(&self, live: &mut Live, request: &[u8]) -> Result<Evaluated, Fault> {
+        self.plugin.budget(&mut live.store)?;
+        let ptr = live.write_input(request)?;
+        let packed = live
+            .evaluate
+            .call(&mut live.store, (ptr, request.len() as u32))
+            .map_err(|e| classify(&live.store, e))?;
+        let fuel = self.plugin.limits.fuel - live.store.get_fuel().unwrap_or(0);
+        let (out_ptr, out_len) = abi::unpack(packed);
+        if out_len > self.plugin.limits.max_output_bytes {
+            return Err(Fault::OutputTooLarge(out_len));
+        }
+        let data = live.memory.data(&live.store);
+        let bytes = data
+            .get(out_ptr as usize..out_ptr as usize + out_len as usize)
+            .ok_or_else(|| {
+                Fault::BadOutput(format!("output at {out_ptr}+{out_len} lies outside memory"))
+            })?;
+        match codec::decode::<codec::Response>(bytes) {
+            Ok(codec::Response::Findings(findings)) => Ok(Evaluated { findings, fuel }),
+            Ok(codec::Response::Failed(message)) => Err(Fault::Reported(message)),
+            Err(e) => Err(Fault::BadOutput(e.to_string())),
+        }
+    }
+}
+
+impl Live {
+    /// Asks the guest for a buffer and copies `bytes` into it, checking the
+    /// buffer lies inside guest memory.
+    fn write_input(&mut self, bytes: &[u8]) -> Result<u32, Fault> {
+        let len =
+            u32::try_from(bytes.len()).map_err(|_| Fault::BadOutput("input over 4 GiB".into()))?;
+        let ptr = self
+            .alloc
+            .call(&mut self.store, len)
+            .map_err(|e| classify(&self.store, e))?;
+        self.memory
+            .write(&mut self.store, ptr as usize, bytes)
+            .map_err(|_| {
+                Fault::BadOutput(format!(
+                    "attest_alloc returned {ptr}, outside memory for {len} bytes"
+                ))
+            })?;
+        Ok(ptr)
+    }
+}
+
+/// Names the fault behind a wasmtime error.
+fn classify(store: &Store<Guest>, error: wasmtime::Error) -> Fault {
+    if store.data().hit_memory_limit {
+        return Fault::MemoryLimit;
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => Fault::OutOfFuel,
+        Some(Trap::Interrupt) => Fault::Timeout,
+        Some(Trap::StackOverflow) => Fault::StackOverflow,
+        Some(trap) => Fault::Trap(trap.to_string()),
+        None => Fault::Trap(format!("{error:#}")),
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds every policy plug-in to wasm32 and publishes it under dist/:
+#   dist/NAME.wasm, dist/NAME.wasm.sha256, dist/NAME.manifest.toml
+# Reproducible: source paths are remapped, so a clone in any folder gives
+# the same bytes with the same toolchain.
+#
+# Toolchain: a rustup toolchain with the wasm32-unknown-unknown target if
+# one is installed; otherwise Debian's rustc-web with build-std (installed
+# here when missing, as root via apt-get).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$here"
+
+export CARGO_TARGET_DIR="$here/target"
+flags="--remap-path-prefix=$root=/attest -C link-arg=-zstack-size=65536"
+
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  # A rustup wasm32 target: no build-std needed, so no Debian toolchain.
+  RUSTUP_TOOLCHAIN=stable RUSTFLAGS="$flags" cargo build --release
+else
+  if [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
+    echo "build.sh: installing Debian's Rust for wasm32 (rustc-web, rust-web-src)" >&2
+    apt-get update -q >&2
+    apt-get install -y -q --no-install-recommends rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
+  fi
+  # The Debian sources live under /usr/lib/rustlib/src; remap them too.
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \
+    cargo build --release
+fi
+
+mkdir -p dist
+for crate in */manifest.toml; do
+  name=$(dirname "$crate")
+  wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/policy_${name}.wasm"
+  cp "$wasm" "dist/$name.wasm"
+  cp "$name/manifest.toml" "dist/$name.manifest.toml"
+  (cd dist && sha256sum "$name.wasm" > "$name.wasm.sha256")
+  echo "published dist/$name.wasm $(cut -d' ' -f1 "dist/$name.wasm.sha256")"
+done

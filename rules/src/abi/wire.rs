@@ -1,0 +1,258 @@
+//! The byte-level primitives of the ABI encoding (see `docs/abi.md`).
+//!
+//! Little-endian integers, length-prefixed UTF-8 strings, one-byte tags.
+//! The reader never panics and never allocates more than the bytes it has
+//! been given could describe: every length is checked against what remains,
+//! because both sides read bytes the other side wrote and either may be
+//! hostile.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Why bytes could not be decoded, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WireError {
+    /// Byte offset where decoding failed.
+    pub offset: usize,
+    pub problem: WireProblem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WireProblem {
+    /// The input ended inside a value.
+    Truncated,
+    /// A string was not UTF-8.
+    NotUtf8,
+    /// A tag or code outside its enumeration.
+    BadCode { what: &'static str, code: u32 },
+    /// A list claims more items than the remaining bytes can hold.
+    ImpossibleLength(u32),
+    /// Bytes remained after the value.
+    TrailingBytes(usize),
+}
+
+impl fmt::Display for WireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.problem {
+            WireProblem::Truncated => write!(f, "input ends early at byte {}", self.offset),
+            WireProblem::NotUtf8 => write!(f, "string at byte {} is not UTF-8", self.offset),
+            WireProblem::BadCode { what, code } => {
+                write!(f, "byte {}: {code} is not a valid {what}", self.offset)
+            }
+            WireProblem::ImpossibleLength(n) => {
+                write!(
+                    f,
+                    "byte {}: length {n} exceeds the remaining input",
+                    self.offset
+                )
+            }
+            WireProblem::TrailingBytes(n) => write!(f, "{n} unexpected bytes after the value"),
+        }
+    }
+}
+
+/// Appends encoded values to a buffer. The buffer is borrowed so that a
+/// caller on the hot path can reuse one allocation across applications.
+pub struct Writer<'b> {
+    buf: &'b mut Vec<u8>,
+}
+
+impl<'b> Writer<'b> {
+    pub fn new(buf: &'b mut Vec<u8>) -> Writer<'b> {
+        Writer { buf }
+    }
+    pub fn u8(&mut self, v: u8) {
+        self.buf.push(v);
+    }
+    pub fn bool(&mut self, v: bool) {
+        self.buf.push(u8::from(v));
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn u64(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+    pub fn f64(&mut self, v: f64) {
+        self.buf.extend_from_slice(&v.to_bits().to_le_bytes());
+    }
+    /// Lengths are `u32`: nothing the host accepts comes near 4 GiB.
+    pub fn len(&mut self, n: usize) {
+        self.u32(u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    pub fn str(&mut self, s: &str) {
+        self.len(s.len());
+        self.buf.extend_from_slice(s.as_bytes());
+    }
+    pub fn bytes2(&mut self, b: [u8; 2]) {
+        self.buf.extend_from_slice(&b);
+    }
+    /// `0` for none, `1` followed by the value.
+    pub fn option<T>(&mut self, v: &Option<T>, mut put: impl FnMut(&mut Self, &T)) {
+        match v {
+            None => self.u8(0),
+            Some(x) => {
+                self.u8(1);
+                put(self, x);
+            }
+        }
+    }
+    /// A `u32` count followed by the items.
+    pub fn list<T>(&mut self, items: &[T], mut put: impl FnMut(&mut Self, &T)) {
+        self.len(items.len());
+        for item in items {
+            put(self, item);
+        }
+    }
+}
+
+/// Reads values back, checking every step.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Reader<'a> {
+        Reader { bytes, pos: 0 }
+    }
+
+    pub fn error(&self, problem: WireProblem) -> WireError {
+        WireError {
+            offset: self.pos,
+            problem,
+        }
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| self.error(WireProblem::Truncated))?;
+        let slice = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
+        let mut out = [0u8; N];
+        out.copy_from_slice(self.take(N)?);
+        Ok(out)
+    }
+
+    pub fn u8(&mut self) -> Result<u8, WireError> {
+        Ok(self.take(1)?[0])
+    }
+    pub fn bool(&mut self) -> Result<bool, WireError> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            code => Err(self.error(WireProblem::BadCode {
+                what: "bool",
+                code: code.into(),
+            })),
+        }
+    }
+    pub fn u32(&mut self) -> Result<u32, WireError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    pub fn u64(&mut self) -> Result<u64, WireError> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    pub fn f64(&mut self) -> Result<f64, WireError> {
+        Ok(f64::from_bits(u64::from_le_bytes(self.array()?)))
+    }
+    pub fn bytes2(&mut self) -> Result<[u8; 2], WireError> {
+        self.array()
+    }
+    pub fn str(&mut self) -> Result<&'a str, WireError> {
+        let n = self.u32()? as usize;
+        let at = self.pos;
+        let raw = self.take(n)?;
+        core::str::from_utf8(raw).map_err(|_| WireError {
+            offset: at,
+            problem: WireProblem::NotUtf8,
+        })
+    }
+    pub fn string(&mut self) -> Result<String, WireError> {
+        self.str().map(String::from)
+    }
+    /// Reads a one-byte code and maps it through `from_code`.
+    pub fn code<T>(
+        &mut self,
+        what: &'static str,
+        from_code: fn(u8) -> Option<T>,
+    ) -> Result<T, WireError> {
+        let code = self.u8()?;
+        from_code(code).ok_or_else(|| WireError {
+            offset: self.pos - 1,
+            problem: WireProblem::BadCode {
+                what,
+                code: code.into(),
+            },
+        })
+    }
+    pub fn option<T>(
+        &mut self,
+        mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
+    ) -> Result<Option<T>, WireError> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => get(self).map(Some),
+            code => Err(self.error(WireProblem::BadCode {
+                what: "option tag",
+                code: code.into(),
+            })),
+        }
+    }
+    /// A list; every item takes at least one byte, so a count larger than the
+    /// remaining input is refused before anything is allocated.
+    pub fn list<T>(
+        &mut self,
+        mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
+    ) -> Result<Vec<T>, WireError> {
+        let n = self.u32()?;
+        if n as usize > self.bytes.len() - self.pos {
+            return Err(self.error(WireProblem::ImpossibleLength(n)));
+        }
+        let mut items = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            items.push(get(self)?);
+        }
+        Ok(items)
+    }
+    /// Fails unless every byte was consumed.
+    pub fn finish(self) -> Result<(), WireError> {
+        match self.bytes.len() - self.pos {
+            0 => Ok(()),
+            n => Err(WireError {
+                offset: self.pos,
+                problem: WireProblem::TrailingBytes(n),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_list_longer_than_its_input_is_refused_before_allocating() {
+        let mut buf = Vec::new();
+        Writer::new(&mut buf).u32(u32::MAX);
+        let err = Reader::new(&buf).list(|r| r.u8()).unwrap_err();
+        assert_eq!(err.problem, WireProblem::ImpossibleLength(u32::MAX));
+    }
+
+    #[test]
+    fn a_string_running_past_the_end_is_truncated_not_a_panic() {
+        let mut buf = Vec::new();
+        let mut w = Writer::new(&mut buf);
+        w.u32(10);
+        w.u8(b'a');
+        assert_eq!(
+            Reader::new(&buf).str().unwrap_err().problem,
+            WireProblem::Truncated
+        );
+    }
+}

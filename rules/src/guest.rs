@@ -1,0 +1,234 @@
+//! The guest SDK: everything a Rust policy crate needs to become a plug-in.
+//!
+//! A policy writes one function and one macro call:
+//!
+//! ```ignore
+//! #![no_std]
+//! use attest_rules::checks::Context;
+//! use attest_rules::{Application, Finding};
+//! use alloc::vec::Vec;
+//!
+//! fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+//!     attest_rules::checks::fp::run(app, ctx, out);
+//! }
+//! attest_rules::export_policy!(evaluate);
+//! ```
+//!
+//! The macro exports the ABI functions and embeds `manifest.toml` from the
+//! crate root as the manifest section. On wasm32 this module also supplies
+//! the allocator (an arena reset before every application, so no request
+//! can see memory another left behind through the allocator) and a panic
+//! handler that traps, which the host reports as a `refer`.
+
+use crate::abi::codec::{self, Request, Response};
+use crate::checks::Context;
+use crate::finding::Finding;
+use crate::model::Application;
+use crate::reference::ReferenceData;
+use alloc::format;
+use alloc::vec::Vec;
+use core::cell::UnsafeCell;
+
+/// The signature of a policy's entry point.
+pub type Evaluate = fn(&Application, &Context<'_>, &mut Vec<Finding>);
+
+/// A cell for the guest's single-threaded globals. Wasm plug-ins run without
+/// threads (the host's engine disables them), so there is never a second
+/// accessor.
+struct GuestCell<T>(UnsafeCell<T>);
+// SAFETY: the sandbox has no threads; see the type's doc.
+unsafe impl<T> Sync for GuestCell<T> {}
+
+static DATA: GuestCell<Option<ReferenceData>> = GuestCell(UnsafeCell::new(None));
+
+/// Decodes and keeps the reference data. Returns the `attest_init` status:
+/// 0 on success, 1 when the bytes are not valid reference data.
+pub fn handle_init(bytes: &[u8]) -> u32 {
+    match codec::decode::<ReferenceData>(bytes) {
+        Ok(data) => {
+            // SAFETY: single-threaded guest; no reference to DATA is alive
+            // across calls.
+            unsafe { *DATA.0.get() = Some(data) };
+            0
+        }
+        Err(_) => 1,
+    }
+}
+
+/// Decodes a request, runs the policy and encodes its response.
+pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
+    // SAFETY: single-threaded guest; DATA is only written by handle_init.
+    let data = unsafe { &*DATA.0.get() };
+    let response = match (data, codec::decode::<Request>(bytes)) {
+        (None, _) => Response::Failed("attest_evaluate called before attest_init".into()),
+        (_, Err(e)) => Response::Failed(format!("request could not be decoded: {e}")),
+        (Some(data), Ok(req)) => {
+            let ctx = Context {
+                as_of: req.as_of,
+                state: req.state,
+                role: req.role,
+                data,
+            };
+            let mut findings = Vec::new();
+            evaluate(&req.application, &ctx, &mut findings);
+            Response::Findings(findings)
+        }
+    };
+    let mut out = Vec::new();
+    codec::encode(&response, &mut out);
+    out
+}
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm {
+    //! The raw exports and the runtime pieces a `no_std` cdylib needs.
+    use super::*;
+    use core::alloc::{GlobalAlloc, Layout};
+    use core::arch::wasm32;
+
+    const PAGE: usize = 65_536;
+
+    extern "C" {
+        /// First free byte after data and stack, provided by the linker.
+        static __heap_base: u8;
+    }
+
+    /// A bump allocator. `mark` is where memory stood after `attest_init`;
+    /// every new request resets to it, so per-application allocations never
+    /// accumulate and never survive into the next application.
+    pub struct Arena {
+        next: UnsafeCell<usize>,
+        end: UnsafeCell<usize>,
+        mark: UnsafeCell<usize>,
+    }
+    // SAFETY: single-threaded guest.
+    unsafe impl Sync for Arena {}
+
+    impl Arena {
+        pub const fn new() -> Arena {
+            Arena {
+                next: UnsafeCell::new(0),
+                end: UnsafeCell::new(0),
+                mark: UnsafeCell::new(0),
+            }
+        }
+        unsafe fn start(&self) {
+            if *self.next.get() == 0 {
+                *self.next.get() = core::ptr::addr_of!(__heap_base) as usize;
+                *self.end.get() = wasm32::memory_size(0) * PAGE;
+            }
+        }
+        /// Remembers the current top as the reset point.
+        pub unsafe fn set_mark(&self) {
+            *self.mark.get() = *self.next.get();
+        }
+        /// Frees everything allocated since the mark.
+        pub unsafe fn reset(&self) {
+            if *self.mark.get() != 0 {
+                *self.next.get() = *self.mark.get();
+            }
+        }
+    }
+
+    unsafe impl GlobalAlloc for Arena {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            self.start();
+            let start = (*self.next.get() + layout.align() - 1) & !(layout.align() - 1);
+            let Some(top) = start.checked_add(layout.size()) else {
+                return core::ptr::null_mut();
+            };
+            if top > *self.end.get() {
+                let pages = (top - *self.end.get()).div_ceil(PAGE);
+                if wasm32::memory_grow(0, pages) == usize::MAX {
+                    return core::ptr::null_mut();
+                }
+                *self.end.get() += pages * PAGE;
+            }
+            *self.next.get() = top;
+            start as *mut u8
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            // Give back the most recent allocation (common for growing Vecs).
+            if ptr as usize + layout.size() == *self.next.get() {
+                *self.next.get() = ptr as usize;
+            }
+        }
+    }
+
+    #[global_allocator]
+    pub static ARENA: Arena = Arena::new();
+
+    #[panic_handler]
+    fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
+        // The host reports the trap as a fault of this plug-in: `refer`.
+        wasm32::unreachable()
+    }
+
+    static INITIALISED: GuestCell<bool> = GuestCell(UnsafeCell::new(false));
+
+    /// `attest_alloc`: after initialisation, each call starts a new
+    /// application and so first resets the arena.
+    pub fn alloc(len: u32) -> u32 {
+        unsafe {
+            if *INITIALISED.0.get() {
+                ARENA.reset();
+            }
+            let layout = Layout::from_size_align_unchecked(len as usize, 8);
+            ARENA.alloc(layout) as u32
+        }
+    }
+
+    unsafe fn input<'a>(ptr: u32, len: u32) -> &'a [u8] {
+        core::slice::from_raw_parts(ptr as *const u8, len as usize)
+    }
+
+    /// `attest_init`.
+    pub fn init(ptr: u32, len: u32) -> u32 {
+        unsafe {
+            let status = handle_init(input(ptr, len));
+            *INITIALISED.0.get() = status == 0;
+            ARENA.set_mark();
+            status
+        }
+    }
+
+    /// `attest_evaluate`.
+    pub fn evaluate(ptr: u32, len: u32, policy: Evaluate) -> u64 {
+        let out = handle_evaluate(unsafe { input(ptr, len) }, policy);
+        let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
+        // The arena reclaims it at the next request.
+        core::mem::forget(out);
+        packed
+    }
+}
+
+/// Exports the ABI functions for a policy entry point and embeds the
+/// crate's `manifest.toml` as the manifest custom section.
+#[macro_export]
+macro_rules! export_policy {
+    ($evaluate:path) => {
+        #[no_mangle]
+        pub extern "C" fn attest_abi_version() -> u32 {
+            $crate::abi::ABI_VERSION
+        }
+        #[no_mangle]
+        pub extern "C" fn attest_alloc(len: u32) -> u32 {
+            $crate::guest::wasm::alloc(len)
+        }
+        #[no_mangle]
+        pub extern "C" fn attest_init(ptr: u32, len: u32) -> u32 {
+            $crate::guest::wasm::init(ptr, len)
+        }
+        #[no_mangle]
+        pub extern "C" fn attest_evaluate(ptr: u32, len: u32) -> u64 {
+            $crate::guest::wasm::evaluate(ptr, len, $evaluate)
+        }
+        #[link_section = "attest.manifest"]
+        #[used]
+        static ATTEST_MANIFEST: [u8; include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/manifest.toml"
+        ))
+        .len()] = *include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.toml"));
+    };
+}

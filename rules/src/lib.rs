@@ -1,0 +1,28 @@
+//! Attest's shared core: what a transfer application is, what a policy may
+//! say about it, how the two cross the sandbox boundary, and the treaty
+//! checks that policies are built from.
+//!
+//! This crate is `no_std + alloc` because it runs on both sides: the host
+//! links it natively, and every Rust policy plug-in links it inside
+//! WebAssembly. It is the only crate a policy author needs to read; it holds
+//! no host code, no I/O and no clock.
+//!
+//! - [`model`]: the application (spec `application.md`).
+//! - [`finding`]: findings, effects, outcomes (spec `decision.md`).
+//! - [`reference`]: embargoes and treaty participation handed to plug-ins.
+//! - [`abi`]: the plug-in ABI v1 and its byte encoding.
+//! - [`checks`]: reusable treaty checks, one function per article.
+//! - [`guest`] (feature `guest`): the plug-in SDK.
+#![no_std]
+extern crate alloc;
+
+pub mod abi;
+pub mod checks;
+pub mod finding;
+#[cfg(feature = "guest")]
+pub mod guest;
+pub mod model;
+pub mod reference;
+
+pub use finding::{Effect, Finding, Instrument, Outcome, Rule};
+pub use model::Application;

@@ -1,0 +1,298 @@
+//! Reference data the host hands to plug-ins: arms embargoes and treaty
+//! participation. Plug-ins never carry their own copy, so that updating an
+//! embargo list is a data change, recorded by its sha256 in every decision.
+//!
+//! Dates in the sources are sometimes known only to the month or the year.
+//! Rather than invent a day, a date is a [`Period`]: the earliest and latest
+//! day it can be. Checks treat a screening date inside such a window as
+//! uncertain and refer instead of deciding.
+
+use crate::model::{spec_enum, AttCategory, Country, Date};
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// A date known to lie between `earliest` and `latest` inclusive; an exact
+/// date has both equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub earliest: Date,
+    pub latest: Date,
+}
+
+impl Period {
+    pub fn exact(date: Date) -> Period {
+        Period {
+            earliest: date,
+            latest: date,
+        }
+    }
+
+    /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`: the window of days the text allows.
+    pub fn parse(text: &str) -> Option<Period> {
+        match text.len() {
+            10 => Date::parse(text).map(Period::exact),
+            7 => {
+                let first = Date::parse(&alloc::format!("{text}-01"))?;
+                Some(Period {
+                    earliest: first,
+                    latest: first.end_of_month(),
+                })
+            }
+            4 => Some(Period {
+                earliest: Date::parse(&alloc::format!("{text}-01-01"))?,
+                latest: Date::parse(&alloc::format!("{text}-12-31"))?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Whether something is true on a date, given uncertain dates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Certainty {
+    Yes,
+    No,
+    /// The date falls in a window the sources do not resolve.
+    Uncertain,
+}
+
+spec_enum! {
+    /// Who imposed the embargo.
+    Regime { Un = "UN", Eu = "EU" }
+}
+
+spec_enum! {
+    /// What an embargo covers, from least to most restrictive (`none`: the
+    /// measure is suspended; `political`: a non-binding EU declaration).
+    EmbargoScope { Suspended = "none", Political = "political", Designated = "designated",
+        ApprovalRequired = "approval_required", NonGovernment = "non_government", All = "all" }
+}
+
+spec_enum! {
+    /// `to`: supply to the target. `from`: procurement from the target.
+    Direction { To = "to", From = "from" }
+}
+
+/// A change of scope on a date (an amendment in the source data).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScopeChange {
+    pub on: Period,
+    pub scope: EmbargoScope,
+    /// New category coverage from this date, if it changed (empty: all arms).
+    pub categories: Option<Vec<AttCategory>>,
+    /// The act that made the change, e.g. `S/RES/1807 (2008)`.
+    pub by: String,
+}
+
+/// One arms embargo, current or past.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Embargo {
+    pub id: String,
+    pub regime: Regime,
+    /// Target states; empty for a purely non-territorial measure (e.g. ISIL).
+    pub targets: Vec<Country>,
+    pub target_non_state: Option<String>,
+    /// Set when the measure covers only a region of the target state
+    /// (e.g. Darfur): the host cannot tell from a country code whether the
+    /// goods go there, so checks refer.
+    pub region: Option<String>,
+    /// Scope before the first [`ScopeChange`].
+    pub initial_scope: EmbargoScope,
+    pub scope_changes: Vec<ScopeChange>,
+    pub direction: Direction,
+    /// ATT Art. 2(1) categories covered; empty means all arms and related materiel.
+    pub categories: Vec<AttCategory>,
+    pub established: Option<Period>,
+    pub established_by: String,
+    pub lifted: Option<Period>,
+    pub lifted_by: Option<String>,
+    /// `true` when the status says the measure has ended even if no end date
+    /// was confirmed.
+    pub ended: bool,
+    /// Every value was read in a cited source (the source file's flag).
+    pub verified: bool,
+}
+
+impl Embargo {
+    /// Is the embargo in force on `date`? An unknown start is uncertain, an
+    /// ended embargo without a confirmed end date is uncertain after its start.
+    pub fn in_force(&self, date: Date) -> Certainty {
+        let started = match self.established {
+            None => Certainty::Uncertain,
+            Some(p) => on_or_after(date, p),
+        };
+        let ended = match (self.lifted, self.ended) {
+            (Some(p), _) => on_or_after(date, p),
+            (None, true) => Certainty::Uncertain,
+            (None, false) => Certainty::No,
+        };
+        match (started, ended) {
+            (Certainty::No, _) | (_, Certainty::Yes) => Certainty::No,
+            (Certainty::Yes, Certainty::No) => Certainty::Yes,
+            _ => Certainty::Uncertain,
+        }
+    }
+
+    /// The scope in force on `date`. Where an amendment's date is known only
+    /// to the month or year and `date` falls in that window, the more
+    /// restrictive of the scopes before and after applies (conservative).
+    pub fn scope_on(&self, date: Date) -> EmbargoScope {
+        let mut scope = self.initial_scope;
+        for change in &self.scope_changes {
+            match on_or_after(date, change.on) {
+                Certainty::Yes => scope = change.scope,
+                Certainty::Uncertain => scope = scope.max(change.scope),
+                Certainty::No => {}
+            }
+        }
+        scope
+    }
+
+    /// The categories covered on `date` (empty: all arms).
+    pub fn categories_on(&self, date: Date) -> &[AttCategory] {
+        self.scope_changes
+            .iter()
+            .rev()
+            .filter(|c| on_or_after(date, c.on) == Certainty::Yes)
+            .find_map(|c| c.categories.as_deref())
+            .unwrap_or(&self.categories)
+    }
+
+    /// Does the embargo cover goods of this ATT category on `date`? `None`
+    /// (category not stated) is certainly covered only by embargoes on all
+    /// arms.
+    pub fn covers(&self, category: Option<AttCategory>, date: Date) -> Certainty {
+        let categories = self.categories_on(date);
+        match category {
+            _ if categories.is_empty() => Certainty::Yes,
+            Some(c) if categories.contains(&c) => Certainty::Yes,
+            Some(_) => Certainty::No,
+            None => Certainty::Uncertain,
+        }
+    }
+
+    /// Does the embargo name this state as a target?
+    pub fn targets_state(&self, state: Country) -> bool {
+        self.targets.contains(&state)
+    }
+
+    /// The resolution or act to cite: the one that established the measure,
+    /// or the last scope change in force on `date`.
+    pub fn cited_act(&self, date: Date) -> &str {
+        self.scope_changes
+            .iter()
+            .rev()
+            .find(|c| on_or_after(date, c.on) == Certainty::Yes)
+            .map_or(self.established_by.as_str(), |c| c.by.as_str())
+    }
+}
+
+/// Is `date` on or after a day known only to lie in `period`?
+pub fn on_or_after(date: Date, period: Period) -> Certainty {
+    if date >= period.latest {
+        Certainty::Yes
+    } else if date < period.earliest {
+        Certainty::No
+    } else {
+        Certainty::Uncertain
+    }
+}
+
+spec_enum! {
+    Treaty { Att = "ATT", FirearmsProtocol = "FP" }
+}
+
+spec_enum! {
+    ParticipationStatus { Party = "party", Signatory = "signatory" }
+}
+
+/// A state's participation in a treaty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreatyParticipation {
+    pub treaty: Treaty,
+    pub state: Country,
+    pub status: ParticipationStatus,
+    /// Date the treaty entered into force for the state, where confirmed.
+    pub in_force: Option<Date>,
+    pub verified: bool,
+}
+
+/// Everything a plug-in may be given. A plug-in's manifest names the sets it
+/// needs; the host fills only those, the rest stay empty.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct ReferenceData {
+    pub embargoes: Vec<Embargo>,
+    pub treaty_participation: Vec<TreatyParticipation>,
+}
+
+impl ReferenceData {
+    /// Embargoes of one regime.
+    pub fn embargoes_of(&self, regime: Regime) -> impl Iterator<Item = &Embargo> {
+        self.embargoes.iter().filter(move |e| e.regime == regime)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    fn embargo() -> Embargo {
+        Embargo {
+            id: "UN-TEST".into(),
+            regime: Regime::Un,
+            targets: alloc::vec![Country::new("XA").unwrap()],
+            target_non_state: None,
+            region: None,
+            initial_scope: EmbargoScope::All,
+            scope_changes: alloc::vec![ScopeChange {
+                on: Period::parse("2008-03").unwrap(),
+                scope: EmbargoScope::NonGovernment,
+                categories: None,
+                by: "S/RES/9999 (2008)".into(),
+            }],
+            direction: Direction::To,
+            categories: alloc::vec![],
+            established: Some(Period::exact(d("1990-08-06"))),
+            established_by: "S/RES/661 (1990)".into(),
+            lifted: Some(Period::exact(d("2004-06-08"))),
+            lifted_by: None,
+            ended: true,
+            verified: true,
+        }
+    }
+
+    #[test]
+    fn an_embargo_lifted_in_2004_is_in_force_in_2002_and_not_after() {
+        let e = embargo();
+        assert_eq!(e.in_force(d("2002-01-01")), Certainty::Yes);
+        assert_eq!(e.in_force(d("2004-06-08")), Certainty::No);
+        assert_eq!(e.in_force(d("1990-08-05")), Certainty::No);
+    }
+
+    #[test]
+    fn a_month_only_amendment_keeps_the_stricter_scope_inside_its_month() {
+        let e = embargo();
+        assert_eq!(e.scope_on(d("2008-02-29")), EmbargoScope::All);
+        assert_eq!(e.scope_on(d("2008-03-15")), EmbargoScope::All);
+        assert_eq!(e.scope_on(d("2008-03-31")), EmbargoScope::NonGovernment);
+        assert_eq!(e.cited_act(d("2009-01-01")), "S/RES/9999 (2008)");
+    }
+
+    #[test]
+    fn an_ended_embargo_without_end_date_is_uncertain_after_it_started() {
+        let mut e = embargo();
+        e.lifted = None;
+        assert_eq!(e.in_force(d("2020-01-01")), Certainty::Uncertain);
+    }
+
+    #[test]
+    fn approximate_periods_cover_their_whole_month_or_year() {
+        let p = Period::parse("2011").unwrap();
+        assert_eq!((p.earliest, p.latest), (d("2011-01-01"), d("2011-12-31")));
+        assert_eq!(Period::parse("2005-4"), None);
+    }
+}

@@ -1,0 +1,415 @@
+//! Arms Trade Treaty rules and the COP res. 10/2 flags, one application
+//! built for each.
+
+mod common;
+use attest_rules::model::*;
+use common::*;
+
+fn export_to(app: &mut Application, destination: &str) {
+    let d = c(destination);
+    app.route.destination = d;
+    app.route.transit.clear();
+    app.documents.transit_consent.clear();
+    for p in &mut app.parties {
+        p.state = d;
+    }
+    app.documents.import_licence.as_mut().unwrap().issued_by = d;
+    app.documents
+        .end_user_certificate
+        .as_mut()
+        .unwrap()
+        .issued_by = d;
+}
+
+#[test]
+fn art_6_1_export_to_a_state_under_a_un_arms_embargo_on_all_end_users_is_denied() {
+    let mut app = clean_export();
+    export_to(&mut app, "KP");
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(
+        f.message.contains("S/RES/2270 (2016)") && f.message.contains("all end users"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence, ["route.destination", "goods[0]"]);
+}
+
+#[test]
+fn art_6_1_non_government_embargo_denies_a_commercial_end_user() {
+    let mut app = clean_export();
+    export_to(&mut app, "LB");
+    app.parties[1].party_type = PartyType::Commercial;
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(f.message.contains("non-governmental"), "{}", f.message);
+    assert!(
+        f.evidence.contains(&"parties[1].type".to_string()),
+        "{:?}",
+        f.evidence
+    );
+}
+
+#[test]
+fn art_6_1_non_government_embargo_does_not_deny_the_government_but_art_7_assesses() {
+    let mut app = clean_export();
+    export_to(&mut app, "LB");
+    let d = screen(&app);
+    assert_silent(&d, "att.6-1.un-arms-embargo");
+    let f = assert_finding(
+        &d,
+        "refer",
+        "att.7-1.export-assessment",
+        "refer",
+        "ATT",
+        "7(1)",
+    );
+    assert!(f.message.contains("UN-LB"), "{}", f.message);
+}
+
+#[test]
+fn art_6_1_an_embargo_on_major_arms_only_does_not_deny_pistols() {
+    let mut app = clean_export();
+    export_to(&mut app, "IR");
+    app.goods[0].description = "9 mm pistols".into();
+    let d = screen(&app);
+    assert_silent(&d, "att.6-1.un-arms-embargo");
+    assert_eq!(d.outcome.as_str(), "approve");
+}
+
+#[test]
+fn art_6_1_an_embargo_on_major_arms_denies_their_parts_under_art_4() {
+    let mut app = clean_export();
+    export_to(&mut app, "IR");
+    app.goods[0].item = ItemKind::Part;
+    app.goods[0].att_category = Some(AttCategory::CombatAircraft);
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(
+        f.message.contains("parts and components (ATT Art. 4)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn art_6_1_ammunition_is_covered_under_art_3() {
+    let mut app = clean_export();
+    export_to(&mut app, "SS");
+    app.goods[0].item = ItemKind::Ammunition;
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(
+        f.message.contains("ammunition (ATT Art. 3)"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn art_6_1_approval_required_regime_refers() {
+    let mut app = clean_export();
+    export_to(&mut app, "IR");
+    app.goods[0].att_category = Some(AttCategory::BattleTanks);
+    let d = screen_as_of(&app, "2018-05-01");
+    let f = assert_finding(
+        &d,
+        "refer",
+        "att.6-1.un-arms-embargo",
+        "refer",
+        "ATT",
+        "6(1)",
+    );
+    assert!(
+        f.message.contains("prior Security Council approval"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn art_6_1_an_embargo_lifted_in_2004_denies_in_2002_and_not_in_2010() {
+    let mut app = clean_export();
+    export_to(&mut app, "IQ");
+    app.parties[1].party_type = PartyType::ArmedForces;
+    let before = screen_as_of(&app, "2002-03-01");
+    let f = assert_finding(
+        &before,
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(f.message.contains("S/RES/661 (1990)"), "{}", f.message);
+    let after = screen_as_of(&app, "2010-03-01");
+    assert_silent(&after, "att.6-1.un-arms-embargo");
+}
+
+#[test]
+fn art_6_1_a_date_inside_a_month_only_window_refers_instead_of_guessing() {
+    // UN-SO was established in January 1992; the day is not confirmed.
+    let mut app = clean_export();
+    export_to(&mut app, "SO");
+    let f = assert_finding(
+        &screen_as_of(&app, "1992-01-10"),
+        "refer",
+        "att.6-1.un-arms-embargo",
+        "refer",
+        "ATT",
+        "6(1)",
+    );
+    assert!(f.message.contains("do not settle"), "{}", f.message);
+}
+
+#[test]
+fn art_6_1_procurement_from_a_state_under_a_from_embargo_is_denied() {
+    let mut app = clean_export();
+    app.kind = TransferKind::Import;
+    app.route.origin = c("IR");
+    app.goods[0].att_category = Some(AttCategory::SmallArms);
+    let f = assert_finding(
+        &screen_as_of(&app, "2010-01-01"),
+        "deny",
+        "att.6-1.un-arms-embargo",
+        "deny",
+        "ATT",
+        "6(1)",
+    );
+    assert!(f.message.starts_with("Origin IR"), "{}", f.message);
+}
+
+#[test]
+fn art_6_1_a_regional_embargo_refers_because_the_region_is_not_in_the_application() {
+    let mut app = clean_export();
+    export_to(&mut app, "SD");
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "att.6-1.un-arms-embargo",
+        "refer",
+        "ATT",
+        "6(1)",
+    );
+    assert!(f.message.contains("Darfur"), "{}", f.message);
+}
+
+#[test]
+fn art_11_2_an_individual_end_user_receiving_a_military_quantity_is_referred() {
+    let mut app = clean_export();
+    app.parties[1].party_type = PartyType::Individual;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.military-quantity",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+    assert!(f.message.contains("200 firearms"), "{}", f.message);
+}
+
+#[test]
+fn art_11_2_a_commercial_end_user_receiving_light_weapons_is_referred() {
+    let mut app = clean_export();
+    app.parties[1].party_type = PartyType::Commercial;
+    app.goods[0].att_category = Some(AttCategory::LightWeapons);
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.military-quantity",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+}
+
+#[test]
+fn art_11_2_a_non_state_armed_group_recipient_is_referred() {
+    let mut app = clean_export();
+    app.parties[0].party_type = PartyType::NonStateArmedGroup;
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.non-state-armed-group",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+}
+
+#[test]
+fn art_11_2_missing_end_user_certificate_is_referred() {
+    let mut app = clean_export();
+    app.documents.end_user_certificate = None;
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.end-user-certificate",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+}
+
+#[test]
+fn art_11_2_unauthenticated_end_user_certificate_is_referred() {
+    let mut app = clean_export();
+    app.documents
+        .end_user_certificate
+        .as_mut()
+        .unwrap()
+        .authenticated = false;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.end-user-certificate",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+    assert_eq!(f.evidence, ["documents.end_user_certificate.authenticated"]);
+}
+
+#[test]
+fn art_11_2_certificate_without_no_reexport_clause_is_referred() {
+    let mut app = clean_export();
+    app.documents
+        .end_user_certificate
+        .as_mut()
+        .unwrap()
+        .no_reexport_clause = false;
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.re-export-clause",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+}
+
+#[test]
+fn art_11_2_ultimate_end_user_outside_the_destination_is_referred() {
+    let mut app = clean_export();
+    app.parties.push(Party {
+        role: PartyRole::UltimateEndUser,
+        name: "Somewhere Else Police".into(),
+        state: c("UG"),
+        party_type: PartyType::Police,
+        registration: None,
+    });
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "att.11-2.ultimate-end-user-elsewhere",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+    assert_eq!(f.evidence, ["parties[2].state"]);
+}
+
+#[test]
+fn cop_10_2_para_14_three_d_printed_firearms_are_referred() {
+    let mut app = clean_export();
+    app.goods[0].manufacture = Manufacture::ThreeDPrinted;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "cop.10-2-14.manufacture",
+        "refer",
+        "COP-10/2",
+        "para. 14",
+    );
+    assert!(f.message.contains("3d_printed"));
+}
+
+#[test]
+fn cop_10_2_para_14_converted_modular_and_reactivated_firearms_are_referred() {
+    for m in [
+        Manufacture::Converted,
+        Manufacture::Modular,
+        Manufacture::Reactivated,
+        Manufacture::Craft,
+    ] {
+        let mut app = clean_export();
+        app.goods[0].manufacture = m;
+        assert_finding(
+            &screen(&app),
+            "refer",
+            "cop.10-2-14.manufacture",
+            "refer",
+            "COP-10/2",
+            "para. 14",
+        );
+    }
+}
+
+#[test]
+fn cop_10_2_para_14_postal_and_courier_shipments_are_referred() {
+    for t in [Transport::Postal, Transport::Courier] {
+        let mut app = clean_export();
+        app.route.transport = t;
+        assert_finding(
+            &screen(&app),
+            "refer",
+            "cop.10-2-14.postal-transport",
+            "refer",
+            "COP-10/2",
+            "para. 14",
+        );
+    }
+}
+
+#[test]
+fn cop_10_2_para_14_online_sales_are_referred() {
+    let mut app = clean_export();
+    app.sale.as_mut().unwrap().channel = Some(SaleChannel::Online);
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "cop.10-2-14.online-sale",
+        "refer",
+        "COP-10/2",
+        "para. 14",
+    );
+}
+
+#[test]
+fn cop_10_2_para_14_cryptocurrency_payments_are_referred() {
+    let mut app = clean_export();
+    app.sale.as_mut().unwrap().payment = Some(Payment::Cryptocurrency);
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "cop.10-2-14.cryptocurrency-payment",
+        "refer",
+        "COP-10/2",
+        "para. 14",
+    );
+}

@@ -1,0 +1,299 @@
+//! The `attest` binary as an officer uses it: bundled examples screen to
+//! the outcomes their comments imply; malformed files exit non-zero with
+//! the field path in the message and never panic.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn attest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .output()
+        .expect("attest runs")
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Writes `text` to a temporary file with the given extension.
+fn temp_file(name: &str, ext: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attest-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.{ext}"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn clean_toml() -> String {
+    std::fs::read_to_string(example("gb-ke-police-rifles.toml")).unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn the_police_rifles_example_is_approved_with_every_spec_field() {
+    let out = attest(&[
+        "screen",
+        "--format",
+        "json",
+        &example("gb-ke-police-rifles.toml"),
+    ]);
+    assert!(out.status.success());
+    let d = json(&out);
+    assert_eq!(d["application"], "GB-EXP-2026-000123");
+    assert_eq!(d["as_of"], "2026-11-20");
+    assert_eq!(d["outcome"], "approve");
+    assert_eq!(d["findings"], serde_json::json!([]));
+    let evals = d["evaluations"].as_array().unwrap();
+    assert_eq!(evals.len(), 2);
+    for e in evals {
+        for key in [
+            "policy", "version", "state", "role", "sha256", "outcome", "fuel",
+        ] {
+            assert!(!e[key].is_null(), "evaluation lacks {key}: {e}");
+        }
+        assert_eq!(
+            (e["state"].as_str(), e["role"].as_str()),
+            (Some("GB"), Some("export"))
+        );
+        assert_eq!(e["sha256"].as_str().unwrap().len(), 64);
+    }
+    assert_eq!(
+        d["not_covered"],
+        serde_json::json!([{"state": "KE", "role": "import"}, {"state": "FR", "role": "transit"}])
+    );
+    assert_eq!(d["provenance"]["host"], "attest 0.1.0");
+    assert_eq!(d["provenance"]["input_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        d["provenance"]["data"]["un-arms-embargoes"]
+            .as_str()
+            .unwrap()
+            .len(),
+        64
+    );
+}
+
+#[test]
+fn the_ammunition_to_kp_example_is_denied_under_the_un_embargo() {
+    let out = attest(&[
+        "screen",
+        "--format",
+        "json",
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    assert!(out.status.success());
+    let d = json(&out);
+    assert_eq!(d["outcome"], "deny");
+    let f = d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "att.6-1.un-arms-embargo")
+        .unwrap();
+    assert_eq!(
+        (
+            f["policy"].as_str(),
+            f["instrument"].as_str(),
+            f["article"].as_str()
+        ),
+        (Some("att"), Some("ATT"), Some("6(1)"))
+    );
+    assert!(f["message"].as_str().unwrap().contains("S/RES/"), "{f}");
+}
+
+#[test]
+fn the_same_application_gives_the_same_bytes_and_toml_equals_json() {
+    let a = attest(&[
+        "screen",
+        "--format",
+        "json",
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    let b = attest(&[
+        "screen",
+        "--format",
+        "json",
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    assert_eq!(a.stdout, b.stdout);
+    let value: toml::Value =
+        toml::from_str(&std::fs::read_to_string(example("xa-kp-ammunition.toml")).unwrap())
+            .unwrap();
+    let mut as_json = serde_json::to_value(&value).unwrap();
+    as_json["submitted"] = "2026-10-02".into();
+    let path = temp_file("kp", "json", &as_json.to_string());
+    let c = attest(&["screen", "--format", "json", path.to_str().unwrap()]);
+    assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
+    assert_eq!(a.stdout, c.stdout);
+}
+
+#[test]
+fn as_of_rescreens_under_another_date() {
+    let out = attest(&[
+        "screen",
+        "--format",
+        "json",
+        "--as-of",
+        "2005-01-01",
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    let d = json(&out);
+    assert_eq!(d["as_of"], "2005-01-01");
+    assert!(
+        d["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "att.6-1.un-arms-embargo"),
+        "no UN embargo on KP before Oct 2006"
+    );
+}
+
+#[test]
+fn text_output_groups_findings_by_outcome_with_citations() {
+    let out = attest(&["screen", &example("xa-kp-ammunition.toml")]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("XA-EXP-2026-000007  DENY"), "{text}");
+    let deny = text.find("Prohibitions:").unwrap();
+    let refer = text.find("For the officer to decide:").unwrap();
+    assert!(deny < refer);
+    assert!(
+        text.contains("[ATT 6(1)]") && text.contains("[FP 10(2)(a)]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("No policy configured for: KP import"),
+        "{text}"
+    );
+}
+
+/// Runs `screen` on a broken variant of the clean example; returns stderr.
+#[track_caller]
+fn rejected(name: &str, ext: &str, text: &str) -> String {
+    let path = temp_file(name, ext, text);
+    let out = attest(&["screen", path.to_str().unwrap()]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+    assert!(out.stdout.is_empty(), "{name}: nothing may be screened");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_missing_field_is_named_by_its_path() {
+    let text = clean_toml().replace("quantity = 200\n", "");
+    let err = rejected("missing", "toml", &text);
+    assert!(
+        err.contains("goods[0].quantity: missing required field"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unknown_country_is_named_with_its_path_and_code() {
+    let text = clean_toml().replace("transit = [\"FR\"]", "transit = [\"QQ\"]");
+    let err = rejected("country", "toml", &text);
+    assert!(
+        err.contains("route.transit[0]: \"QQ\" is not an ISO 3166-1 alpha-2 code"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_negative_quantity_is_rejected() {
+    let text = clean_toml().replace("quantity = 200", "quantity = -5");
+    let err = rejected("negative", "toml", &text);
+    assert!(
+        err.contains("goods[0].quantity: expected an integer greater than 0, found -5"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_date_that_does_not_exist_is_rejected() {
+    let text = clean_toml().replace("valid_until = 2027-06-30", "valid_until = \"2027-02-30\"");
+    let err = rejected("date", "toml", &text);
+    assert!(err.contains("documents.import_licence.valid_until: expected a date YYYY-MM-DD, found \"2027-02-30\""), "{err}");
+}
+
+#[test]
+fn a_value_outside_its_enumeration_lists_the_choices() {
+    let text = clean_toml().replace("transport = \"air\"", "transport = \"pigeon\"");
+    let err = rejected("enum", "toml", &text);
+    assert!(err.contains("route.transport: expected one of air, sea, road, rail, postal, courier, hand_carry, found \"pigeon\""), "{err}");
+}
+
+#[test]
+fn a_file_that_is_neither_toml_nor_json_is_rejected() {
+    let err = rejected("garbage", "toml", "this is { not toml");
+    assert!(err.contains("not a valid TOML document"), "{err}");
+    let err = rejected("garbage", "json", "{\"id\": ");
+    assert!(err.contains("not a valid JSON document"), "{err}");
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let text = clean_toml()
+        .replace("quantity = 200", "quantity = 0")
+        .replace("kind = \"export\"", "kind = \"sale\"");
+    let err = rejected("several", "toml", &text);
+    assert!(
+        err.contains("goods[0].quantity") && err.contains("kind: expected one of export"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_application_without_an_end_user_is_rejected() {
+    let text = clean_toml().replace("role = \"end_user\"", "role = \"consignee\"");
+    let err = rejected("enduser", "toml", &text);
+    assert!(
+        err.contains("parties: expected at least one party with role end_user"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
+    let text = clean_toml().replace("[route]\n", "[route]\nvia = \"sea\"\n");
+    let path = temp_file("unknown", "toml", &text);
+    let out = attest(&["validate", path.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("warning: route.via: unknown field"));
+    let out = attest(&["validate", "--strict", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("route.via: unknown field"));
+}
+
+#[test]
+fn validate_accepts_both_bundled_examples() {
+    let out = attest(&[
+        "validate",
+        &example("gb-ke-police-rifles.toml"),
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn policy_list_shows_manifests_hashes_and_data_provenance() {
+    let out = attest(&["policy", "list"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("fp 1.0.0 [FP] ABI v1") && text.contains("att 1.0.0 [ATT] ABI v1"),
+        "{text}"
+    );
+    assert!(text.contains("fp.10-2-a.import-licence"));
+    assert!(
+        text.contains("data un-arms-embargoes: 34 entries (4 marked unverified)"),
+        "{text}"
+    );
+}

@@ -1,0 +1,84 @@
+//! Shared helpers for the integration tests: a clean baseline application
+//! to mutate, one screener per test binary, and assertions that read like
+//! the finding a user would look for.
+#![allow(dead_code)]
+
+use attest::application::{self, Format};
+use attest::config::Config;
+use attest::decision::{Decision, FindingRecord};
+use attest::screen::Screener;
+use attest_rules::model::{Application, Country, Date};
+use std::sync::OnceLock;
+
+pub const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
+
+/// The bundled GB → KE police rifles example: complete and unremarkable.
+pub fn clean_export() -> Application {
+    let text = std::fs::read_to_string(format!("{EXAMPLES}/gb-ke-police-rifles.toml")).unwrap();
+    application::parse(&text, Format::Toml, true)
+        .unwrap()
+        .application
+}
+
+pub fn screener() -> &'static Screener {
+    static SCREENER: OnceLock<Screener> = OnceLock::new();
+    SCREENER.get_or_init(|| Screener::new(Config::default()).expect("default configuration loads"))
+}
+
+pub fn screen(app: &Application) -> Decision {
+    screener().screen(app, None)
+}
+
+pub fn screen_as_of(app: &Application, as_of: &str) -> Decision {
+    screener().screen(app, Some(date(as_of)))
+}
+
+pub fn c(code: &str) -> Country {
+    Country::new(code).unwrap()
+}
+
+pub fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+/// The findings of one rule.
+pub fn findings<'d>(d: &'d Decision, rule: &str) -> Vec<&'d FindingRecord> {
+    d.findings.iter().filter(|f| f.rule == rule).collect()
+}
+
+/// Asserts the decision's outcome and that `rule` fired with `effect`,
+/// citing `instrument` and `article`; returns the finding.
+#[track_caller]
+pub fn assert_finding(
+    d: &Decision,
+    outcome: &str,
+    rule: &str,
+    effect: &str,
+    instrument: &str,
+    article: &str,
+) -> FindingRecord {
+    assert_eq!(
+        d.outcome.as_str(),
+        outcome,
+        "outcome; findings: {:#?}",
+        d.findings
+    );
+    let found = findings(d, rule);
+    let f = found
+        .first()
+        .unwrap_or_else(|| panic!("rule {rule} did not fire; findings: {:#?}", d.findings));
+    assert_eq!(
+        (f.effect.as_str(), f.instrument.as_str(), f.article.as_str()),
+        (effect, instrument, article)
+    );
+    (*f).clone()
+}
+
+#[track_caller]
+pub fn assert_silent(d: &Decision, rule: &str) {
+    assert!(
+        findings(d, rule).is_empty(),
+        "rule {rule} fired: {:#?}",
+        findings(d, rule)
+    );
+}

@@ -1,0 +1,268 @@
+//! UN Firearms Protocol rules, one application built for each article.
+
+mod common;
+use attest_rules::model::*;
+use common::*;
+
+#[test]
+fn the_clean_example_export_is_approved_with_no_findings() {
+    let d = screen(&clean_export());
+    assert_eq!(d.outcome.as_str(), "approve");
+    assert!(d.findings.is_empty(), "{:#?}", d.findings);
+}
+
+#[test]
+fn art_10_2_a_export_without_import_licence_is_referred() {
+    let mut app = clean_export();
+    app.documents.import_licence = None;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-2-a.import-licence",
+        "refer",
+        "FP",
+        "10(2)(a)",
+    );
+    assert_eq!(f.evidence, ["documents.import_licence"]);
+    assert!(f.message.contains("KE"), "{}", f.message);
+}
+
+#[test]
+fn art_10_2_a_import_licence_issued_by_another_state_is_referred() {
+    let mut app = clean_export();
+    app.documents.import_licence.as_mut().unwrap().issued_by = c("TZ");
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-2-a.import-licence",
+        "refer",
+        "FP",
+        "10(2)(a)",
+    );
+    assert_eq!(f.evidence, ["documents.import_licence.issued_by"]);
+}
+
+#[test]
+fn art_10_2_a_import_licence_expired_before_the_screening_date_is_referred() {
+    let mut app = clean_export();
+    app.documents.import_licence.as_mut().unwrap().valid_until = Some(date("2026-01-31"));
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-2-a.import-licence",
+        "refer",
+        "FP",
+        "10(2)(a)",
+    );
+    assert!(f.message.contains("expired on 2026-01-31"), "{}", f.message);
+}
+
+#[test]
+fn art_10_2_b_transit_state_without_written_no_objection_is_referred() {
+    let mut app = clean_export();
+    app.route.transit.push(c("AE"));
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-2-b.transit-consent",
+        "refer",
+        "FP",
+        "10(2)(b)",
+    );
+    assert_eq!(f.evidence[0], "route.transit[1]");
+    assert!(f.message.contains("AE"));
+    assert_eq!(
+        findings(&screen(&app), "fp.10-2-b.transit-consent").len(),
+        1,
+        "FR consented"
+    );
+}
+
+#[test]
+fn art_10_3_import_licence_without_expiry_date_is_referred() {
+    let mut app = clean_export();
+    app.documents.import_licence.as_mut().unwrap().valid_until = None;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-3.licence-content",
+        "refer",
+        "FP",
+        "10(3)",
+    );
+    assert_eq!(f.evidence, ["documents.import_licence.valid_until"]);
+}
+
+#[test]
+fn art_10_3_goods_without_description_are_referred() {
+    let mut app = clean_export();
+    app.goods[0].description = "  ".into();
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.10-3.licence-content",
+        "refer",
+        "FP",
+        "10(3)",
+    );
+    assert_eq!(f.evidence, ["goods[0].description"]);
+}
+
+#[test]
+fn art_10_4_without_delivery_verification_receipt_becomes_a_licence_condition() {
+    let mut app = clean_export();
+    app.documents.delivery_verification = None;
+    let d = screen(&app);
+    assert_finding(
+        &d,
+        "approve",
+        "fp.10-4.delivery-verification",
+        "condition",
+        "FP",
+        "10(4)",
+    );
+}
+
+#[test]
+fn art_10_6_temporary_export_for_sport_shooting_is_conditioned_on_return() {
+    let mut app = clean_export();
+    app.permanence = Permanence::Temporary;
+    app.temporary_purpose = Some(TemporaryPurpose::SportShooting);
+    let f = assert_finding(
+        &screen(&app),
+        "approve",
+        "fp.10-6.temporary-purpose",
+        "condition",
+        "FP",
+        "10(6)",
+    );
+    assert!(f.message.contains("sport_shooting"));
+}
+
+#[test]
+fn art_8_unmarked_firearm_is_denied_as_illicit_under_art_3_e_ii() {
+    let mut app = clean_export();
+    app.goods[0].marking = None;
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "fp.8-1-a.marking",
+        "deny",
+        "FP",
+        "8(1)(a)",
+    );
+    assert!(f.message.contains("3(e)(ii)"), "{}", f.message);
+    assert_eq!(f.evidence, ["goods[0].marking"]);
+}
+
+#[test]
+fn art_8_firearm_without_serial_numbers_is_incompletely_marked_and_denied() {
+    let mut app = clean_export();
+    app.goods[0].marking.as_mut().unwrap().serial_numbers = false;
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "fp.8-1-a.marking",
+        "deny",
+        "FP",
+        "8(1)(a)",
+    );
+    assert!(f.message.contains("unique serial number"), "{}", f.message);
+}
+
+#[test]
+fn art_8_ammunition_needs_no_firearm_marking() {
+    let mut app = clean_export();
+    app.goods[0].item = ItemKind::Ammunition;
+    app.goods[0].marking = None;
+    assert_silent(&screen(&app), "fp.8-1-a.marking");
+}
+
+#[test]
+fn art_8_1_b_import_of_firearms_without_import_marking_is_conditioned() {
+    let mut app = clean_export();
+    app.kind = TransferKind::Import;
+    app.licensing_state = c("KE");
+    app.goods[0].marking.as_mut().unwrap().import_marking = false;
+    let d = screen(&app);
+    assert_finding(
+        &d,
+        "approve",
+        "fp.8-1-b.import-marking",
+        "condition",
+        "FP",
+        "8(1)(b)",
+    );
+    assert_eq!(
+        (
+            d.evaluations[0].state.as_str(),
+            d.evaluations[0].role.as_str()
+        ),
+        ("KE", "import")
+    );
+}
+
+#[test]
+fn art_9_deactivated_firearm_is_referred_for_verification_of_deactivation() {
+    let mut app = clean_export();
+    app.goods[0].deactivated = true;
+    assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.9.deactivation",
+        "refer",
+        "FP",
+        "9",
+    );
+}
+
+#[test]
+fn art_15_unregistered_broker_is_referred() {
+    let mut app = clean_export();
+    app.parties.push(Party {
+        role: PartyRole::Broker,
+        name: "Example Brokers".into(),
+        state: c("AE"),
+        party_type: PartyType::Commercial,
+        registration: None,
+    });
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.15-1-a.broker-registration",
+        "refer",
+        "FP",
+        "15(1)(a)",
+    );
+    assert_eq!(f.evidence, ["parties[2].registration"]);
+}
+
+#[test]
+fn art_15_brokering_application_without_applicant_registration_is_referred() {
+    let mut app = clean_export();
+    app.kind = TransferKind::Brokering;
+    app.applicant.kind = ApplicantKind::Broker;
+    app.applicant.registration = None;
+    let f = assert_finding(
+        &screen(&app),
+        "refer",
+        "fp.15-1-a.broker-registration",
+        "refer",
+        "FP",
+        "15(1)(a)",
+    );
+    assert_eq!(f.evidence, ["applicant.registration"]);
+}
+
+#[test]
+fn goods_outside_art_3_get_no_firearms_protocol_findings() {
+    let mut app = clean_export();
+    app.goods[0].item = ItemKind::Accessory;
+    app.documents.import_licence = None;
+    let d = screen(&app);
+    assert!(
+        d.findings.iter().all(|f| f.instrument != "FP"),
+        "{:#?}",
+        d.findings
+    );
+}

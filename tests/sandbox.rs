@@ -1,0 +1,240 @@
+//! Hostile plug-ins: each is contained, reported as `refer` naming its
+//! fault, and the next application in the same process still screens.
+
+mod common;
+#[path = "common/plugins.rs"]
+mod plugins;
+
+use attest::decision::Decision;
+use attest::sandbox::{Isolation, Limits};
+use attest::screen::Screener;
+use attest_rules::{Effect, Instrument, Rule};
+use common::*;
+use plugins::*;
+use std::time::Duration;
+
+/// Screens the clean example twice with `wat` loaded; checks the hostile
+/// plug-in's evaluation refers with a fault containing `fault`, and that the
+/// treaty plug-ins still evaluated both applications normally.
+fn assert_contained(wat: Wat, fault: &str) {
+    assert_contained_with(
+        Screener::new(config_with(wat.wasm(), wat.id)).unwrap(),
+        wat.id,
+        fault,
+    );
+}
+
+fn assert_contained_with(screener: Screener, id: &str, fault: &str) {
+    let app = clean_export();
+    for round in 0..2 {
+        let d = screener.screen(&app, None);
+        assert_eq!(
+            d.outcome.as_str(),
+            "refer",
+            "round {round}: a fault must never approve"
+        );
+        let eval = d
+            .evaluations
+            .iter()
+            .find(|e| e.policy == id)
+            .expect("hostile plug-in evaluated");
+        assert_eq!(eval.outcome.as_str(), "refer");
+        let got = eval.fault.as_deref().unwrap_or("");
+        assert!(
+            got.contains(fault),
+            "round {round}: fault {got:?} should mention {fault:?}"
+        );
+        let finding = fault_finding(&d, id);
+        assert!(finding.contains(id) && finding.contains(fault), "{finding}");
+        for treaty in ["fp", "att"] {
+            let e = d.evaluations.iter().find(|e| e.policy == treaty).unwrap();
+            assert_eq!(
+                (e.outcome.as_str(), e.fault.as_deref()),
+                ("approve", None),
+                "{treaty} still screens"
+            );
+        }
+    }
+}
+
+fn fault_finding(d: &Decision, id: &str) -> String {
+    let f = d
+        .findings
+        .iter()
+        .find(|f| f.policy == id && f.rule == "attest.plugin-fault")
+        .expect("fault finding");
+    assert_eq!(f.effect, "refer");
+    f.message.clone()
+}
+
+#[test]
+fn an_infinite_loop_runs_out_of_fuel_and_refers() {
+    let mut wat = Wat::benign("loop");
+    wat.evaluate = "(loop $l (br $l)) (i64.const 0)".into();
+    assert_contained(wat, "ran out of fuel");
+}
+
+#[test]
+fn a_loop_given_unlimited_fuel_hits_the_wall_clock_deadline() {
+    let mut wat = Wat::benign("slow");
+    wat.evaluate = "(loop $l (br $l)) (i64.const 0)".into();
+    let mut config = config_with(wat.wasm(), wat.id);
+    config.limits = Limits {
+        fuel: u64::MAX / 4,
+        deadline: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    assert_contained_with(Screener::new(config).unwrap(), "slow", "deadline");
+}
+
+#[test]
+fn a_memory_growth_bomb_hits_the_memory_limit_and_refers() {
+    let mut wat = Wat::benign("bomb");
+    wat.evaluate = "(loop $l (drop (memory.grow (i32.const 64))) (br $l)) (i64.const 0)".into();
+    assert_contained(wat, "memory limit");
+}
+
+#[test]
+fn deep_recursion_overflows_the_stack_and_refers() {
+    let mut wat = Wat::benign("recurse");
+    wat.extra =
+        "(func $down (param i64) (result i64) (i64.add (call $down (local.get 0)) (i64.const 1)))";
+    wat.evaluate = "(call $down (i64.const 0))".into();
+    assert_contained(wat, "overflowed its stack");
+}
+
+#[test]
+fn a_trap_mid_call_refers() {
+    let mut wat = Wat::benign("trap");
+    wat.evaluate = "unreachable".into();
+    assert_contained(wat, "trapped");
+}
+
+#[test]
+fn a_trap_during_initialisation_refers_every_application() {
+    let mut wat = Wat::benign("trapinit");
+    wat.init = "unreachable";
+    assert_contained(wat, "trapped");
+}
+
+#[test]
+fn output_larger_than_allowed_refers() {
+    let mut wat = Wat::benign("huge");
+    wat.evaluate = format!("(i64.const {})", 0xFFFF_FFF0u64);
+    assert_contained(wat, "more than allowed");
+}
+
+#[test]
+fn output_outside_guest_memory_refers() {
+    let mut wat = Wat::benign("outside");
+    wat.evaluate = format!("(i64.const {})", (0xFFFF_0000u64 << 32) | 64);
+    assert_contained(wat, "outside memory");
+}
+
+#[test]
+fn garbled_output_refers() {
+    let mut wat = Wat::benign("garbled");
+    // 16 bytes of 0xFF at 4096 after the store below: not a response.
+    wat.evaluate =
+        "(memory.fill (i32.const 4096) (i32.const 255) (i32.const 16)) (i64.const 17592186044432)"
+            .into();
+    assert_contained(wat, "malformed output");
+}
+
+#[test]
+fn a_module_claiming_another_abi_version_is_refused() {
+    let mut wat = Wat::benign("abi2");
+    wat.abi_version = "(i32.const 2)";
+    assert_contained(wat, "ABI version 2");
+}
+
+#[test]
+fn a_module_that_imports_anything_is_refused() {
+    let mut wat = Wat::benign("clock");
+    wat.imports = r#"(import "env" "now" (func $now (result i64)))"#;
+    assert_contained(wat, "imports env.now");
+}
+
+#[test]
+fn a_module_without_a_manifest_is_refused() {
+    let wasm = wat::parse_str(r#"(module (memory (export "memory") 1))"#).unwrap();
+    let screener = Screener::new(config_with(wasm, "plugin-2")).unwrap();
+    let d = screener.screen(&clean_export(), None);
+    assert_eq!(d.outcome.as_str(), "refer");
+    assert!(fault_finding(&d, "plugin-2").contains("attest.manifest"));
+}
+
+/// A plug-in that denies every application after its first: it "remembers"
+/// it has seen one before, in a global.
+fn remembering() -> Wat {
+    let deny = Rule {
+        id: "national.remember",
+        instrument: Instrument::National,
+        article: "1",
+        checks: "",
+    };
+    let findings = [deny.finding(Effect::Deny, "I have seen an application before".into())];
+    let body = response(&findings);
+    let mut wat = Wat::benign("remember");
+    let extra = format!(
+        r#"(global $seen (mut i32) (i32.const 0))
+  (data (i32.const 12288) "{}")"#,
+        wat_string(&body)
+    );
+    wat.extra = Box::leak(extra.into_boxed_str());
+    wat.evaluate = format!(
+        "(if (result i64) (global.get $seen) (then (i64.const {})) (else (global.set $seen (i32.const 1)) (i64.const {})))",
+        (12288u64 << 32) | body.len() as u64,
+        (4096u64 << 32) | response(&[]).len() as u64
+    );
+    wat
+}
+
+#[test]
+fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application() {
+    let wat = remembering();
+    let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+    assert_eq!(screener.plugins().len(), 3);
+    let mut session = screener.session();
+    for _ in 0..3 {
+        let d = session.screen(&clean_export(), None);
+        assert_eq!(d.outcome.as_str(), "approve", "{:#?}", d.findings);
+    }
+}
+
+#[test]
+fn reuse_isolation_does_let_a_hostile_module_keep_state_as_documented() {
+    // The documented limit of Isolation::Reuse (docs/security.md): the
+    // arena is reset, but a module's own globals persist. This test pins
+    // that behaviour so the docs stay true.
+    let wat = remembering();
+    let mut config = config_with(wat.wasm(), wat.id);
+    config.limits.isolation = Isolation::Reuse;
+    let screener = Screener::new(config).unwrap();
+    let mut session = screener.session();
+    assert_eq!(
+        session.screen(&clean_export(), None).outcome.as_str(),
+        "approve"
+    );
+    assert_eq!(
+        session.screen(&clean_export(), None).outcome.as_str(),
+        "deny"
+    );
+}
+
+#[test]
+fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_treaty_policies() {
+    let mut config = attest::config::Config::default();
+    config.limits.isolation = Isolation::Reuse;
+    let reuse = Screener::new(config).unwrap();
+    let mut session = reuse.session();
+    let mut apps = vec![clean_export()];
+    let mut denied = clean_export();
+    denied.goods[0].marking = None;
+    apps.push(denied);
+    for app in apps.iter().chain(apps.iter()) {
+        let a = serde_json::to_string(&session.screen(app, None)).unwrap();
+        let b = serde_json::to_string(&screen(app)).unwrap();
+        assert_eq!(a, b);
+    }
+}

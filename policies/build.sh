@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds every policy plug-in to wasm32 and publishes it under dist/:
 #   dist/NAME.wasm, dist/NAME.wasm.sha256, dist/NAME.manifest.toml
+# With --check, builds and compares with dist/ instead of writing: exits 1
+# naming every published file that the sources no longer reproduce.
 # Reproducible: source paths are remapped, so a clone in any folder gives
 # the same bytes with the same toolchain.
 #
@@ -8,6 +10,8 @@
 # one is installed; otherwise Debian's rustc-web with build-std (installed
 # here when missing, as root via apt-get).
 set -euo pipefail
+mode=publish
+[ "${1:-}" = "--check" ] && mode=check
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$here"
@@ -29,12 +33,31 @@ else
     cargo build --release
 fi
 
-mkdir -p dist
+out=dist
+if [ "$mode" = check ]; then
+  out=$(mktemp -d)
+  trap 'rm -rf "$out"' EXIT
+fi
+mkdir -p "$out"
 for crate in */manifest.toml; do
   name=$(dirname "$crate")
-  wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/policy_${name}.wasm"
-  cp "$wasm" "dist/$name.wasm"
-  cp "$name/manifest.toml" "dist/$name.manifest.toml"
-  (cd dist && sha256sum "$name.wasm" > "$name.wasm.sha256")
-  echo "published dist/$name.wasm $(cut -d' ' -f1 "dist/$name.wasm.sha256")"
+  cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/policy_${name}.wasm" "$out/$name.wasm"
+  cp "$name/manifest.toml" "$out/$name.manifest.toml"
+  (cd "$out" && sha256sum "$name.wasm" > "$name.wasm.sha256")
+  echo "built $name.wasm $(cut -d' ' -f1 "$out/$name.wasm.sha256")"
 done
+
+if [ "$mode" = check ]; then
+  stale=0
+  for f in "$out"/*; do
+    if ! cmp -s "$f" "dist/$(basename "$f")"; then
+      echo "build.sh: dist/$(basename "$f") is not what the sources build; run policies/build.sh and commit dist/" >&2
+      stale=1
+    fi
+  done
+  for f in dist/*; do
+    [ -e "$out/$(basename "$f")" ] || { echo "build.sh: dist/$(basename "$f") has no source crate" >&2; stale=1; }
+  done
+  [ "$stale" = 0 ] && echo "policies/dist matches the sources"
+  exit "$stale"
+fi

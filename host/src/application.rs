@@ -245,16 +245,13 @@ impl Validator {
         self.boolean(&join(&t.path, key), v)
     }
 
-    fn enumerated<T: Copy>(
+    fn enumerated<T: Copy + fmt::Display>(
         &mut self,
         path: &str,
         v: &Value,
         parse: fn(&str) -> Option<T>,
         all: &[T],
-    ) -> Option<T>
-    where
-        T: fmt::Display,
-    {
+    ) -> Option<T> {
         let found = v.as_str().and_then(parse);
         if found.is_none() {
             let choices: Vec<String> = all.iter().map(ToString::to_string).collect();

@@ -395,3 +395,95 @@ fn participation(v: &Value, treaty: Treaty) -> FieldResult<TreatyParticipation> 
         verified: flag(v, "verified"),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use attest_rules::reference::Certainty;
+
+    fn library() -> Library {
+        Library::load(&Config::default().data).expect("bundled data loads")
+    }
+
+    fn embargo<'l>(lib: &'l Library, id: &str) -> &'l Embargo {
+        lib.data.embargoes.iter().find(|e| e.id == id).unwrap()
+    }
+
+    fn d(s: &str) -> Date {
+        Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn every_bundled_entry_loads_with_its_verified_flag() {
+        let lib = library();
+        let counts: Vec<(&str, usize, usize)> = lib
+            .sets
+            .iter()
+            .map(|s| (s.name.as_str(), s.entries, s.unverified))
+            .collect();
+        assert_eq!(
+            counts,
+            [
+                ("un-arms-embargoes", 34, 4),
+                ("eu-arms-embargoes", 30, 15),
+                ("treaty-parties", 211, 10)
+            ]
+        );
+        assert!(!embargo(&lib, "UN-SO").verified);
+        assert!(embargo(&lib, "UN-KP").verified);
+    }
+
+    #[test]
+    fn the_dprk_embargo_widens_from_major_arms_to_small_arms_in_2016() {
+        let lib = library();
+        let kp = embargo(&lib, "UN-KP");
+        assert_eq!(
+            kp.covers(Some(AttCategory::SmallArms), d("2008-01-01")),
+            Certainty::No
+        );
+        assert_eq!(
+            kp.covers(Some(AttCategory::BattleTanks), d("2008-01-01")),
+            Certainty::Yes
+        );
+        assert_eq!(
+            kp.covers(Some(AttCategory::SmallArms), d("2012-01-01")),
+            Certainty::No
+        );
+        assert_eq!(
+            kp.covers(Some(AttCategory::SmallArms), d("2016-03-02")),
+            Certainty::Yes
+        );
+    }
+
+    #[test]
+    fn an_ended_embargo_without_end_date_is_uncertain_between_its_last_act_and_the_compilation() {
+        let lib = library();
+        let yu = embargo(&lib, "UN-YU-SFRY");
+        assert_eq!(yu.in_force(d("1993-01-01")), Certainty::Yes);
+        assert_eq!(yu.in_force(d("2001-01-01")), Certainty::Uncertain);
+        assert_eq!(yu.in_force(d("2026-11-26")), Certainty::No);
+        let ht = embargo(&lib, "UN-HT-1993");
+        assert_eq!(ht.in_force(d("1994-10-01")), Certainty::Uncertain);
+        assert_eq!(ht.in_force(d("1994-10-15")), Certainty::No);
+        assert_eq!(ht.scope_on(d("1993-09-15")), EmbargoScope::Suspended);
+    }
+
+    #[test]
+    fn two_month_windows_in_eu_data_are_read_as_windows() {
+        let p = approximate("2009-10/11 (Council decided on 27 Oct 2009 not to renew)").unwrap();
+        assert_eq!((p.earliest, p.latest), (d("2009-10-01"), d("2009-11-30")));
+        assert_eq!(
+            approximate("1990 (confirmed later)").unwrap().latest,
+            d("1990-12-31")
+        );
+        assert!(approximate("sometime").is_none());
+    }
+
+    #[test]
+    fn a_malformed_entry_is_named_by_data_set_and_field() {
+        let text = "compiled = 2026-01-01\n[[embargo]]\nid = \"X\"\nscope = \"total\"\n";
+        let err = Library::load(&[(UN_ARMS_EMBARGOES.into(), text.into())]).unwrap_err();
+        assert_eq!(err.to_string(), "reference data un-arms-embargoes: embargo[0].scope: expected all, non_government, designated, approval_required or political");
+    }
+}

@@ -222,11 +222,16 @@ impl Sandbox {
     /// Compiles and checks a module: manifest present, no imports, the ABI
     /// exports present with the right types. `data` is the encoded
     /// reference data the plug-in is initialised with.
-    pub fn load(&self, wasm: &[u8], data: Vec<u8>) -> Result<Plugin, (Option<Manifest>, Fault)> {
+    pub fn load(&self, wasm: &[u8], data: Vec<u8>) -> Result<Plugin, LoadFailure> {
         let sha256 = hex(&Sha256::digest(wasm));
-        let manifest =
-            manifest::read(wasm).map_err(|e| (None, Fault::NotLoadable(e.to_string())))?;
-        let fail = |fault| (Some(manifest.clone()), fault);
+        let manifest = manifest::read(wasm).map_err(|e| LoadFailure {
+            manifest: None,
+            fault: Fault::NotLoadable(e.to_string()),
+        })?;
+        let fail = |fault| LoadFailure {
+            manifest: Some(Box::new(manifest.clone())),
+            fault,
+        };
         let module = Module::new(&self.engine, wasm)
             .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
         let imports: Vec<String> = module
@@ -252,6 +257,13 @@ impl Sandbox {
         plugin.instantiate().map_err(fail)?;
         Ok(plugin)
     }
+}
+
+/// A module the sandbox refused, with its manifest when it could be read.
+#[derive(Debug)]
+pub struct LoadFailure {
+    pub manifest: Option<Box<Manifest>>,
+    pub fault: Fault,
 }
 
 /// A compiled, checked plug-in, ready to instantiate.

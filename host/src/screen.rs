@@ -6,10 +6,9 @@
 use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::decision::{Decision, Evaluation, FindingRecord, Provenance};
-use crate::manifest::Manifest;
 use crate::reference::{hex, DataError, Library};
 use crate::route::{involvements, Involvement, Registration};
-use crate::sandbox::{Evaluator, Fault, Plugin, Sandbox};
+use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
 use attest_rules::abi::codec;
 use attest_rules::finding::outcome_of;
 use attest_rules::model::{Application, Date};
@@ -88,7 +87,7 @@ impl Screener {
                 codec::encode(&library.subset(&wants), &mut data);
                 match sandbox.load(&source.wasm, data) {
                     Ok(p) => Loaded::Ready(p),
-                    Err((manifest, fault)) => broken(i, source, manifest, fault),
+                    Err(failure) => broken(i, source, failure),
                 }
             })
             .collect();
@@ -137,12 +136,8 @@ impl Screener {
     }
 }
 
-fn broken(
-    i: usize,
-    source: &crate::config::PolicySource,
-    manifest: Option<Manifest>,
-    fault: Fault,
-) -> Loaded {
+fn broken(i: usize, source: &crate::config::PolicySource, failure: LoadFailure) -> Loaded {
+    let LoadFailure { manifest, fault } = failure;
     Loaded::Broken {
         id: manifest
             .as_ref()

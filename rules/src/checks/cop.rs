@@ -85,7 +85,7 @@ pub fn online_sale(app: &Application, out: &mut Vec<Finding>) {
     if app.sale.as_ref().and_then(|s| s.channel) == Some(SaleChannel::Online) {
         out.push(
             ONLINE_SALE
-                .finding(Effect::Refer, format!("Sale concluded online"))
+                .finding(Effect::Refer, "Sale concluded online".into())
                 .at("sale.channel"),
         );
     }
@@ -96,7 +96,7 @@ pub fn cryptocurrency_payment(app: &Application, out: &mut Vec<Finding>) {
     if app.sale.as_ref().and_then(|s| s.payment) == Some(Payment::Cryptocurrency) {
         out.push(
             CRYPTOCURRENCY
-                .finding(Effect::Refer, format!("Payment in cryptocurrency"))
+                .finding(Effect::Refer, "Payment in cryptocurrency".into())
                 .at("sale.payment"),
         );
     }

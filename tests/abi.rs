@@ -1,0 +1,86 @@
+//! The ABI encoding: what the host writes the guest reads back exactly, and
+//! damaged bytes on either side are errors, never panics or huge
+//! allocations.
+
+mod common;
+use attest_rules::abi::codec::{self, Request, Response};
+use attest_rules::model::Role;
+use attest_rules::reference::ReferenceData;
+use attest_rules::{Effect, Instrument, Rule};
+use common::*;
+
+fn request_bytes() -> (Request, Vec<u8>) {
+    let app = clean_export();
+    let mut buf = Vec::new();
+    codec::encode_request(date("2026-11-20"), c("GB"), Role::Export, &app, &mut buf);
+    (
+        Request {
+            as_of: date("2026-11-20"),
+            state: c("GB"),
+            role: Role::Export,
+            application: app,
+        },
+        buf,
+    )
+}
+
+#[test]
+fn a_request_round_trips_exactly() {
+    let (request, bytes) = request_bytes();
+    assert_eq!(codec::decode::<Request>(&bytes).unwrap(), request);
+}
+
+#[test]
+fn every_truncation_of_a_request_is_an_error() {
+    let (_, bytes) = request_bytes();
+    for len in 0..bytes.len() {
+        assert!(
+            codec::decode::<Request>(&bytes[..len]).is_err(),
+            "truncated to {len} bytes decoded"
+        );
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(codec::decode::<Request>(&longer)
+        .unwrap_err()
+        .to_string()
+        .contains("unexpected bytes"));
+}
+
+#[test]
+fn flipped_bytes_in_a_response_never_panic() {
+    let rule = Rule {
+        id: "x.1",
+        instrument: Instrument::Att,
+        article: "6(1)",
+        checks: "",
+    };
+    let mut good = Vec::new();
+    let finding = rule
+        .finding(Effect::Deny, "message".into())
+        .at("route.destination");
+    codec::encode(
+        &Response::Findings(vec![finding.clone(), finding]),
+        &mut good,
+    );
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..20_000 {
+        let mut bytes = good.clone();
+        for _ in 0..3 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let at = (state % bytes.len() as u64) as usize;
+            bytes[at] = (state >> 32) as u8;
+        }
+        let _ = codec::decode::<Response>(&bytes);
+    }
+}
+
+#[test]
+fn reference_data_round_trips() {
+    let lib = attest::reference::Library::load(&attest::config::Config::default().data).unwrap();
+    let mut bytes = Vec::new();
+    codec::encode(&lib.data, &mut bytes);
+    assert_eq!(codec::decode::<ReferenceData>(&bytes).unwrap(), lib.data);
+}

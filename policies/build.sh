@@ -25,8 +25,10 @@ if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown;
 else
   if [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
     echo "build.sh: installing Debian's Rust for wasm32 (rustc-web, rust-web-src)" >&2
-    apt-get update -q >&2
-    apt-get install -y -q --no-install-recommends rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
+    sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -q >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
   fi
   # The Debian sources live under /usr/lib/rustlib/src; remap them too.
   RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \

@@ -84,3 +84,41 @@ fn reference_data_round_trips() {
     codec::encode(&lib.data, &mut bytes);
     assert_eq!(codec::decode::<ReferenceData>(&bytes).unwrap(), lib.data);
 }
+
+/// docs/abi.md lists every enumeration with its codes in code order.
+#[test]
+fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
+    use attest_rules::model::*;
+    use attest_rules::reference::*;
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
+    fn row<T: Copy + std::fmt::Display>(name: &str, all: &[T]) -> String {
+        let codes: Vec<String> = all.iter().enumerate().map(|(i, v)| format!("{i} `{v}`")).collect();
+        format!("| `{name}` | {} |", codes.join(", "))
+    }
+    let rows = [
+        row("TransferKind", TransferKind::ALL),
+        row("Role", Role::ALL),
+        row("Permanence", Permanence::ALL),
+        row("TemporaryPurpose", TemporaryPurpose::ALL),
+        row("ApplicantKind", ApplicantKind::ALL),
+        row("Transport", Transport::ALL),
+        row("PartyRole", PartyRole::ALL),
+        row("PartyType", PartyType::ALL),
+        row("ItemKind", ItemKind::ALL),
+        row("AttCategory", AttCategory::ALL),
+        row("Manufacture", Manufacture::ALL),
+        row("EndUsePurpose", EndUsePurpose::ALL),
+        row("SaleChannel", SaleChannel::ALL),
+        row("Payment", Payment::ALL),
+        row("Instrument", Instrument::ALL),
+        row("Effect", Effect::ALL),
+        row("Regime", Regime::ALL),
+        row("EmbargoScope", EmbargoScope::ALL),
+        row("Direction", Direction::ALL),
+        row("Treaty", Treaty::ALL),
+        row("ParticipationStatus", ParticipationStatus::ALL),
+    ];
+    for r in rows {
+        assert!(doc.contains(&r), "docs/abi.md lacks or misorders:\n{r}");
+    }
+}

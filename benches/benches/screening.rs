@@ -1,0 +1,82 @@
+//! The screening hot path, all in one run so that ratios are comparable:
+//! - `abi/*`: encoding a request on the host and decoding it as the guest
+//!   does (natively), the cost of the boundary format;
+//! - `att/native` vs `att/sandbox-reuse`: the same ATT rule code called
+//!   directly and through the sandbox with a reused instance (the ratio is
+//!   the sandbox tax); `att/sandbox-fresh`: a new pooled instance per call;
+//! - `screen/*`: the full default stack (fp + att, combined decision).
+//!
+//! Run: `cargo bench -p attest-benches`.
+
+use attest::config::Config;
+use attest::reference::Library;
+use attest::sandbox::{Isolation, Limits, Sandbox};
+use attest::screen::Screener;
+use attest_benches::examples;
+use attest_rules::abi::codec::{self, Request};
+use attest_rules::checks::{att, cop, Context};
+use attest_rules::model::Role;
+use criterion::{criterion_group, criterion_main, Criterion};
+use std::hint::black_box;
+
+const ATT_WASM: &[u8] = include_bytes!("../../policies/dist/att.wasm");
+
+fn boundary(c: &mut Criterion) {
+    let app = &examples()[0];
+    let mut buf = Vec::new();
+    c.bench_function("abi/encode-request", |b| {
+        b.iter(|| codec::encode_request(app.submitted, app.licensing_state, Role::Export, black_box(app), &mut buf))
+    });
+    codec::encode_request(app.submitted, app.licensing_state, Role::Export, app, &mut buf);
+    c.bench_function("abi/decode-request", |b| b.iter(|| codec::decode::<Request>(black_box(&buf)).unwrap()));
+}
+
+fn att_policy(c: &mut Criterion) {
+    let app = &examples()[0];
+    let library = Library::load(&Config::default().data).unwrap();
+    let data = library.subset(&["un-arms-embargoes".to_string()]);
+    c.bench_function("att/native", |b| {
+        let ctx = Context { as_of: app.submitted, state: app.licensing_state, role: Role::Export, data: &data };
+        let mut out = Vec::new();
+        b.iter(|| {
+            out.clear();
+            att::run(black_box(app), &ctx, &mut out);
+            cop::run(app, &ctx, &mut out);
+            black_box(out.len())
+        })
+    });
+    let mut data_bytes = Vec::new();
+    codec::encode(&data, &mut data_bytes);
+    let mut request = Vec::new();
+    for (name, isolation) in [("att/sandbox-reuse", Isolation::Reuse), ("att/sandbox-fresh", Isolation::Fresh)] {
+        let sandbox = Sandbox::new(Limits { isolation, ..Limits::default() }).unwrap();
+        let plugin = sandbox.load(ATT_WASM, data_bytes.clone()).unwrap();
+        let mut evaluator = plugin.evaluator();
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                codec::encode_request(app.submitted, app.licensing_state, Role::Export, app, &mut request);
+                evaluator.evaluate(black_box(&request)).unwrap().findings.len()
+            })
+        });
+    }
+}
+
+fn full_stack(c: &mut Criterion) {
+    let apps = examples();
+    for (name, isolation) in [("screen/reuse", Isolation::Reuse), ("screen/fresh", Isolation::Fresh)] {
+        let mut config = Config::default();
+        config.limits.isolation = isolation;
+        let screener = Screener::new(config).unwrap();
+        let mut session = screener.session();
+        let mut i = 0;
+        c.bench_function(name, |b| {
+            b.iter(|| {
+                i += 1;
+                session.screen(black_box(&apps[i % apps.len()]), None).findings.len()
+            })
+        });
+    }
+}
+
+criterion_group!(benches, boundary, att_policy, full_stack);
+criterion_main!(benches);

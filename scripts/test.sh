@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every check Attest has, from a fresh clone on a fresh machine:
+#   1. installs what is missing: clang-14 and lld-14 (the C plug-in test)
+#      and, inside policies/build.sh, Debian's Rust for wasm32;
+#   2. rebuilds the policy plug-ins and fails if policies/dist differs;
+#   3. rustfmt and clippy (warnings are errors);
+#   4. every test of the workspace, and the benchmarks compile.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if ! command -v clang-14 >/dev/null || ! command -v wasm-ld-14 >/dev/null; then
+  echo "== installing clang-14 and lld-14 (C plug-in test)"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends clang-14 lld-14
+fi
+
+echo "== policies: rebuild and compare with policies/dist"
+policies/build.sh --check
+
+echo "== rustfmt and clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+echo "== tests"
+cargo test --workspace
+cargo bench -p attest-benches --bench screening --no-run

@@ -10,7 +10,9 @@ pub fn examples() -> Vec<Application> {
         .map(|name| {
             let path = format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(&path).expect("example exists");
-            application::parse(&text, Format::Toml, true).expect("example is valid").application
+            application::parse(&text, Format::Toml, true)
+                .expect("example is valid")
+                .application
         })
         .collect()
 }

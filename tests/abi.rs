@@ -90,9 +90,14 @@ fn reference_data_round_trips() {
 fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
     use attest_rules::model::*;
     use attest_rules::reference::*;
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
     fn row<T: Copy + std::fmt::Display>(name: &str, all: &[T]) -> String {
-        let codes: Vec<String> = all.iter().enumerate().map(|(i, v)| format!("{i} `{v}`")).collect();
+        let codes: Vec<String> = all
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{i} `{v}`"))
+            .collect();
         format!("| `{name}` | {} |", codes.join(", "))
     }
     let rows = [

@@ -25,10 +25,26 @@ fn boundary(c: &mut Criterion) {
     let app = &examples()[0];
     let mut buf = Vec::new();
     c.bench_function("abi/encode-request", |b| {
-        b.iter(|| codec::encode_request(app.submitted, app.licensing_state, Role::Export, black_box(app), &mut buf))
+        b.iter(|| {
+            codec::encode_request(
+                app.submitted,
+                app.licensing_state,
+                Role::Export,
+                black_box(app),
+                &mut buf,
+            )
+        })
     });
-    codec::encode_request(app.submitted, app.licensing_state, Role::Export, app, &mut buf);
-    c.bench_function("abi/decode-request", |b| b.iter(|| codec::decode::<Request>(black_box(&buf)).unwrap()));
+    codec::encode_request(
+        app.submitted,
+        app.licensing_state,
+        Role::Export,
+        app,
+        &mut buf,
+    );
+    c.bench_function("abi/decode-request", |b| {
+        b.iter(|| codec::decode::<Request>(black_box(&buf)).unwrap())
+    });
 }
 
 fn att_policy(c: &mut Criterion) {
@@ -36,7 +52,12 @@ fn att_policy(c: &mut Criterion) {
     let library = Library::load(&Config::default().data).unwrap();
     let data = library.subset(&["un-arms-embargoes".to_string()]);
     c.bench_function("att/native", |b| {
-        let ctx = Context { as_of: app.submitted, state: app.licensing_state, role: Role::Export, data: &data };
+        let ctx = Context {
+            as_of: app.submitted,
+            state: app.licensing_state,
+            role: Role::Export,
+            data: &data,
+        };
         let mut out = Vec::new();
         b.iter(|| {
             out.clear();
@@ -48,14 +69,31 @@ fn att_policy(c: &mut Criterion) {
     let mut data_bytes = Vec::new();
     codec::encode(&data, &mut data_bytes);
     let mut request = Vec::new();
-    for (name, isolation) in [("att/sandbox-reuse", Isolation::Reuse), ("att/sandbox-fresh", Isolation::Fresh)] {
-        let sandbox = Sandbox::new(Limits { isolation, ..Limits::default() }).unwrap();
+    for (name, isolation) in [
+        ("att/sandbox-reuse", Isolation::Reuse),
+        ("att/sandbox-fresh", Isolation::Fresh),
+    ] {
+        let sandbox = Sandbox::new(Limits {
+            isolation,
+            ..Limits::default()
+        })
+        .unwrap();
         let plugin = sandbox.load(ATT_WASM, data_bytes.clone()).unwrap();
         let mut evaluator = plugin.evaluator();
         c.bench_function(name, |b| {
             b.iter(|| {
-                codec::encode_request(app.submitted, app.licensing_state, Role::Export, app, &mut request);
-                evaluator.evaluate(black_box(&request)).unwrap().findings.len()
+                codec::encode_request(
+                    app.submitted,
+                    app.licensing_state,
+                    Role::Export,
+                    app,
+                    &mut request,
+                );
+                evaluator
+                    .evaluate(black_box(&request))
+                    .unwrap()
+                    .findings
+                    .len()
             })
         });
     }
@@ -63,7 +101,10 @@ fn att_policy(c: &mut Criterion) {
 
 fn full_stack(c: &mut Criterion) {
     let apps = examples();
-    for (name, isolation) in [("screen/reuse", Isolation::Reuse), ("screen/fresh", Isolation::Fresh)] {
+    for (name, isolation) in [
+        ("screen/reuse", Isolation::Reuse),
+        ("screen/fresh", Isolation::Fresh),
+    ] {
         let mut config = Config::default();
         config.limits.isolation = isolation;
         let screener = Screener::new(config).unwrap();
@@ -72,7 +113,10 @@ fn full_stack(c: &mut Criterion) {
         c.bench_function(name, |b| {
             b.iter(|| {
                 i += 1;
-                session.screen(black_box(&apps[i % apps.len()]), None).findings.len()
+                session
+                    .screen(black_box(&apps[i % apps.len()]), None)
+                    .findings
+                    .len()
             })
         });
     }

@@ -1,6 +1,7 @@
 //! The decision record (spec: `shared/spec/decision.md`), exactly that
 //! shape, plus its plain-text rendering for a licensing officer.
 
+use crate::reference::DataSet;
 use crate::route::Involvement;
 use attest_rules::Outcome;
 use serde::{Serialize, Serializer};
@@ -53,6 +54,9 @@ pub struct Provenance {
     pub input_sha256: String,
     /// sha256 of each reference data file used.
     pub data: BTreeMap<String, String>,
+    /// Where each data set stands: compilation date, entries, and how many
+    /// the source marks unverified (an addition to the spec's fields).
+    pub data_sets: Vec<DataSet>,
 }
 
 fn outcome<S: Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {

@@ -19,11 +19,14 @@ use std::fmt;
 use toml::Value;
 
 /// One data file as loaded: its name, bytes' hash and what it yielded.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct DataSet {
     /// The name plug-ins ask for in their manifest (`un-arms-embargoes`).
     pub name: String,
     pub sha256: String,
+    /// The compilation's as-of date, where the file states one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compiled: Option<String>,
     /// Entries read, and how many of them the source marks unverified.
     pub entries: usize,
     pub unverified: usize,
@@ -139,9 +142,11 @@ impl Library {
                 ))
             }
         };
+        let compiled = root.get("compiled").and_then(date).map(|d| d.to_string());
         Ok(DataSet {
             name: name.into(),
             sha256,
+            compiled,
             entries,
             unverified,
         })

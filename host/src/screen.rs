@@ -205,6 +205,7 @@ impl Session<'_> {
                 host: format!("attest {}", env!("CARGO_PKG_VERSION")),
                 input_sha256: input_sha256(app),
                 data,
+                data_sets: self.screener.library.sets.clone(),
             },
         }
     }

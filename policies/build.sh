@@ -21,7 +21,7 @@ flags="--remap-path-prefix=$root=/attest -C link-arg=-zstack-size=65536"
 
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   # A rustup wasm32 target: no build-std needed, so no Debian toolchain.
-  RUSTUP_TOOLCHAIN=stable RUSTFLAGS="$flags" cargo build --release
+  build() { RUSTUP_TOOLCHAIN=stable RUSTFLAGS="$flags" cargo build --release "$@"; }
 else
   if [ ! -x /usr/bin/cargo ] || [ ! -d /usr/lib/rustlib/src/rust/library ] || [ ! -e "$(readlink -f /usr/bin/rust-lld)" ]; then
     echo "build.sh: installing Debian's Rust for wasm32 (rustc-web, rust-web-src)" >&2
@@ -31,9 +31,12 @@ else
       rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
   fi
   # The Debian sources live under /usr/lib/rustlib/src; remap them too.
-  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \
-    cargo build --release
+  build() {
+    RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \
+      cargo build --release "$@"
+  }
 fi
+build
 
 out=dist
 if [ "$mode" = check ]; then
@@ -41,13 +44,38 @@ if [ "$mode" = check ]; then
   trap 'rm -rf "$out"' EXIT
 fi
 mkdir -p "$out"
+# publish CRATE NAME MANIFEST: copy the crate's last build as dist NAME.
+publish() {
+  local lib
+  lib=$(echo "$1" | tr '-' '_')
+  cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/policy_${lib}.wasm" "$out/$2.wasm"
+  cp "$1/$3" "$out/$2.manifest.toml"
+  (cd "$out" && sha256sum "$2.wasm" > "$2.wasm.sha256")
+  echo "built $2.wasm $(cut -d' ' -f1 "$out/$2.wasm.sha256")"
+}
 for crate in */manifest.toml; do
-  name=$(dirname "$crate")
-  cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/policy_${name}.wasm" "$out/$name.wasm"
-  cp "$name/manifest.toml" "$out/$name.manifest.toml"
-  (cd "$out" && sha256sum "$name.wasm" > "$name.wasm.sha256")
-  echo "built $name.wasm $(cut -d' ' -f1 "$out/$name.wasm.sha256")"
+  publish "$(dirname "$crate")" "$(dirname "$crate")" manifest.toml
 done
+# Editions: CRATE/manifest-EDITION.toml builds with feature edition-EDITION
+# and is published as CRATE-EDITION.
+for variant in */manifest-*.toml; do
+  [ -e "$variant" ] || continue
+  crate=$(dirname "$variant")
+  edition=$(basename "$variant" .toml); edition=${edition#manifest-}
+  build --features "policy-$crate/edition-$edition" -p "policy-$crate"
+  publish "$crate" "$crate-$edition" "$(basename "$variant")"
+done
+
+if [ "$mode" = publish ] && [ -f "$root/attest.toml" ]; then
+  # Re-pin the published modules in the default configuration: the line
+  # after `module = "policies/dist/NAME.wasm"` is its `sha256 = "..."`.
+  for f in dist/*.wasm; do
+    name=$(basename "$f")
+    hash=$(cut -d' ' -f1 "dist/$name.sha256")
+    sed -i "/^module = \"policies\/dist\/$name\"/{n;s/^sha256 = \".*\"/sha256 = \"$hash\"/}" "$root/attest.toml"
+  done
+  echo "re-pinned policies/dist modules in attest.toml"
+fi
 
 if [ "$mode" = check ]; then
   stale=0

@@ -122,6 +122,8 @@ fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
         row("Direction", Direction::ALL),
         row("Treaty", Treaty::ALL),
         row("ParticipationStatus", ParticipationStatus::ALL),
+        row("Concern", Concern::ALL),
+        row("RiskLevel", RiskLevel::ALL),
     ];
     for r in rows {
         assert!(doc.contains(&r), "docs/abi.md lacks or misorders:\n{r}");

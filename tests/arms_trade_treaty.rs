@@ -152,7 +152,8 @@ fn art_6_1_approval_required_regime_refers() {
 }
 
 #[test]
-fn art_6_1_an_embargo_lifted_in_2004_denies_in_2002_and_not_in_2010() {
+fn art_6_1_an_embargo_lifted_in_2004_denies_in_2002_and_not_in_2010_citing_unsc_before_gb_joined_the_att(
+) {
     let mut app = clean_export();
     export_to(&mut app, "IQ");
     app.parties[1].party_type = PartyType::ArmedForces;
@@ -162,8 +163,8 @@ fn art_6_1_an_embargo_lifted_in_2004_denies_in_2002_and_not_in_2010() {
         "deny",
         "att.6-1.un-arms-embargo",
         "deny",
-        "ATT",
-        "6(1)",
+        "UNSC",
+        "S/RES/661 (1990)",
     );
     assert!(f.message.contains("S/RES/661 (1990)"), "{}", f.message);
     let after = screen_as_of(&app, "2010-03-01");
@@ -171,7 +172,7 @@ fn art_6_1_an_embargo_lifted_in_2004_denies_in_2002_and_not_in_2010() {
 }
 
 #[test]
-fn art_6_1_a_date_inside_a_month_only_window_refers_instead_of_guessing() {
+fn art_6_1_a_date_inside_a_month_only_window_refers_instead_of_guessing_citing_unsc() {
     // UN-SO was established in January 1992; the day is not confirmed.
     let mut app = clean_export();
     export_to(&mut app, "SO");
@@ -180,8 +181,8 @@ fn art_6_1_a_date_inside_a_month_only_window_refers_instead_of_guessing() {
         "refer",
         "att.6-1.un-arms-embargo",
         "refer",
-        "ATT",
-        "6(1)",
+        "UNSC",
+        "S/RES/733 (1992)",
     );
     assert!(f.message.contains("do not settle"), "{}", f.message);
 }
@@ -197,8 +198,8 @@ fn art_6_1_procurement_from_a_state_under_a_from_embargo_is_denied() {
         "deny",
         "att.6-1.un-arms-embargo",
         "deny",
-        "ATT",
-        "6(1)",
+        "UNSC",
+        "S/RES/1747 (2007)",
     );
     assert!(f.message.starts_with("Origin IR"), "{}", f.message);
 }

@@ -35,12 +35,12 @@ fn build_c_plugin() -> Vec<u8> {
 #[test]
 fn a_c_plugin_written_against_the_abi_document_denies_its_embargoed_destination() {
     let screener = Screener::new(plugins::config_with(build_c_plugin(), "xb-embargo")).unwrap();
-    let loaded = screener
-        .plugins()
+    let entry = screener
+        .registry()
         .iter()
-        .find(|p| p.id() == "xb-embargo")
+        .find(|r| r.plugin.id() == "xb-embargo")
         .unwrap();
-    let Loaded::Ready(plugin) = loaded else {
+    let Loaded::Ready(plugin) = &entry.plugin else {
         panic!("C plug-in did not load")
     };
     assert_eq!(plugin.manifest.rules, ["national.xb-embargo"]);

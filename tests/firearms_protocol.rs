@@ -4,6 +4,17 @@ mod common;
 use attest_rules::model::*;
 use common::*;
 
+/// The clean example, exported by Belgium instead of the United Kingdom:
+/// Belgium is a party to the Firearms Protocol (in force 2005-07-03), the
+/// UK only a signatory, so FP findings bind Belgium and not the UK.
+fn export() -> Application {
+    let mut app = clean_export();
+    app.licensing_state = c("BE");
+    app.route.origin = c("BE");
+    app.applicant.state = c("BE");
+    app
+}
+
 #[test]
 fn the_clean_example_export_is_approved_with_no_findings() {
     let d = screen(&clean_export());
@@ -13,7 +24,7 @@ fn the_clean_example_export_is_approved_with_no_findings() {
 
 #[test]
 fn art_10_2_a_export_without_import_licence_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.documents.import_licence = None;
     let f = assert_finding(
         &screen(&app),
@@ -29,7 +40,7 @@ fn art_10_2_a_export_without_import_licence_is_referred() {
 
 #[test]
 fn art_10_2_a_import_licence_issued_by_another_state_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.documents.import_licence.as_mut().unwrap().issued_by = c("TZ");
     let f = assert_finding(
         &screen(&app),
@@ -44,7 +55,7 @@ fn art_10_2_a_import_licence_issued_by_another_state_is_referred() {
 
 #[test]
 fn art_10_2_a_import_licence_expired_before_the_screening_date_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.documents.import_licence.as_mut().unwrap().valid_until = Some(date("2026-01-31"));
     let f = assert_finding(
         &screen(&app),
@@ -59,7 +70,7 @@ fn art_10_2_a_import_licence_expired_before_the_screening_date_is_referred() {
 
 #[test]
 fn art_10_2_b_transit_state_without_written_no_objection_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.route.transit.push(c("AE"));
     let f = assert_finding(
         &screen(&app),
@@ -80,7 +91,7 @@ fn art_10_2_b_transit_state_without_written_no_objection_is_referred() {
 
 #[test]
 fn art_10_3_import_licence_without_expiry_date_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.documents.import_licence.as_mut().unwrap().valid_until = None;
     let f = assert_finding(
         &screen(&app),
@@ -95,7 +106,7 @@ fn art_10_3_import_licence_without_expiry_date_is_referred() {
 
 #[test]
 fn art_10_3_goods_without_description_are_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].description = "  ".into();
     let f = assert_finding(
         &screen(&app),
@@ -110,7 +121,7 @@ fn art_10_3_goods_without_description_are_referred() {
 
 #[test]
 fn art_10_4_without_delivery_verification_receipt_becomes_a_licence_condition() {
-    let mut app = clean_export();
+    let mut app = export();
     app.documents.delivery_verification = None;
     let d = screen(&app);
     assert_finding(
@@ -125,7 +136,7 @@ fn art_10_4_without_delivery_verification_receipt_becomes_a_licence_condition() 
 
 #[test]
 fn art_10_6_temporary_export_for_sport_shooting_is_conditioned_on_return() {
-    let mut app = clean_export();
+    let mut app = export();
     app.permanence = Permanence::Temporary;
     app.temporary_purpose = Some(TemporaryPurpose::SportShooting);
     let f = assert_finding(
@@ -141,7 +152,7 @@ fn art_10_6_temporary_export_for_sport_shooting_is_conditioned_on_return() {
 
 #[test]
 fn art_8_unmarked_firearm_is_denied_as_illicit_under_art_3_e_ii() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].marking = None;
     let f = assert_finding(
         &screen(&app),
@@ -157,7 +168,7 @@ fn art_8_unmarked_firearm_is_denied_as_illicit_under_art_3_e_ii() {
 
 #[test]
 fn art_8_firearm_without_serial_numbers_is_incompletely_marked_and_denied() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].marking.as_mut().unwrap().serial_numbers = false;
     let f = assert_finding(
         &screen(&app),
@@ -172,7 +183,7 @@ fn art_8_firearm_without_serial_numbers_is_incompletely_marked_and_denied() {
 
 #[test]
 fn art_8_ammunition_needs_no_firearm_marking() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].item = ItemKind::Ammunition;
     app.goods[0].marking = None;
     assert_silent(&screen(&app), "fp.8-1-a.marking");
@@ -180,7 +191,7 @@ fn art_8_ammunition_needs_no_firearm_marking() {
 
 #[test]
 fn art_8_1_b_import_of_firearms_without_import_marking_is_conditioned() {
-    let mut app = clean_export();
+    let mut app = export();
     app.kind = TransferKind::Import;
     app.licensing_state = c("KE");
     app.goods[0].marking.as_mut().unwrap().import_marking = false;
@@ -204,7 +215,7 @@ fn art_8_1_b_import_of_firearms_without_import_marking_is_conditioned() {
 
 #[test]
 fn art_9_deactivated_firearm_is_referred_for_verification_of_deactivation() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].deactivated = true;
     assert_finding(
         &screen(&app),
@@ -218,7 +229,7 @@ fn art_9_deactivated_firearm_is_referred_for_verification_of_deactivation() {
 
 #[test]
 fn art_15_unregistered_broker_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.parties.push(Party {
         role: PartyRole::Broker,
         name: "Example Brokers".into(),
@@ -239,7 +250,7 @@ fn art_15_unregistered_broker_is_referred() {
 
 #[test]
 fn art_15_brokering_application_without_applicant_registration_is_referred() {
-    let mut app = clean_export();
+    let mut app = export();
     app.kind = TransferKind::Brokering;
     app.applicant.kind = ApplicantKind::Broker;
     app.applicant.registration = None;
@@ -256,7 +267,7 @@ fn art_15_brokering_application_without_applicant_registration_is_referred() {
 
 #[test]
 fn goods_outside_art_3_get_no_firearms_protocol_findings() {
-    let mut app = clean_export();
+    let mut app = export();
     app.goods[0].item = ItemKind::Accessory;
     app.documents.import_licence = None;
     let d = screen(&app);
@@ -265,4 +276,36 @@ fn goods_outside_art_3_get_no_firearms_protocol_findings() {
         "{:#?}",
         d.findings
     );
+}
+
+#[test]
+fn a_signatory_that_has_not_ratified_is_not_bound_so_an_unmarked_firearm_refers() {
+    let mut app = clean_export();
+    app.goods[0].marking = None;
+    let d = screen(&app);
+    let f = assert_finding(&d, "refer", "fp.8-1-a.marking", "refer", "FP", "8(1)(a)");
+    assert!(!f.binding);
+    assert!(
+        f.message
+            .contains("not binding on GB: not a party to the FP"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn fp_findings_bind_a_party_only_from_entry_into_force() {
+    let mut app = export();
+    app.goods[0].marking = None;
+    let before = screen_as_of(&app, "2005-07-02");
+    assert_finding(
+        &before,
+        "refer",
+        "fp.8-1-a.marking",
+        "refer",
+        "FP",
+        "8(1)(a)",
+    );
+    let after = screen_as_of(&app, "2005-07-03");
+    assert!(assert_finding(&after, "deny", "fp.8-1-a.marking", "deny", "FP", "8(1)(a)").binding);
 }

@@ -24,6 +24,7 @@ pub fn combine(evaluations: &[Evaluation], findings: &mut Vec<FindingRecord>) ->
                 "No policy is configured for any state in this transfer; nothing was evaluated"
                     .into(),
             evidence: vec!["licensing_state".into(), "kind".into()],
+            binding: true,
         });
         return Outcome::Refer;
     }

@@ -29,6 +29,14 @@ pub struct FindingRecord {
     pub effect: String,
     pub message: String,
     pub evidence: Vec<String>,
+    /// Present (as `false`) only when the instrument did not bind the
+    /// evaluated state on the date: reported, but it cannot deny.
+    #[serde(skip_serializing_if = "is_true")]
+    pub binding: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -96,7 +104,12 @@ impl Decision {
             }
             let _ = writeln!(s, "\n{heading}:");
             for f in group {
-                let _ = writeln!(s, "  - [{} {}] {}", f.instrument, f.article, f.message);
+                let binding = if f.binding { "" } else { " [not binding]" };
+                let _ = writeln!(
+                    s,
+                    "  - [{} {}]{binding} {}",
+                    f.instrument, f.article, f.message
+                );
                 let _ = writeln!(
                     s,
                     "      rule {} ({}); fields: {}",

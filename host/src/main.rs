@@ -18,6 +18,10 @@ use std::process::ExitCode;
     after_help = "Exit status: 0 screened or valid; 2 an input was invalid; 1 Attest itself could not start.\nExample: attest screen examples/gb-ke-police-rifles.toml"
 )]
 struct Cli {
+    /// Configuration file (attest.toml): limits, reference data and the
+    /// policy registry. Default: the configuration embedded in the binary.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,8 +63,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum PolicyCommand {
-    /// List the loaded plug-ins: manifest, module sha256, rules, and any
-    /// load fault.
+    /// List the registry: each plug-in's manifest, pinned sha256, states
+    /// and roles served, effective dates, rules, and any load fault; then
+    /// the reference data sets.
     List,
 }
 
@@ -81,25 +86,33 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let config = cli.config.as_deref();
     match cli.command {
         Command::Screen {
             files,
             format,
             as_of,
             strict,
-        } => screen(&files, format, as_of, strict),
+        } => screen(config, &files, format, as_of, strict),
         Command::Validate { files, strict } => validate(&files, strict),
         Command::Policy {
             command: PolicyCommand::List,
-        } => policy_list(),
+        } => policy_list(config),
     }
 }
 
-fn screener() -> Result<Screener, ExitCode> {
-    Screener::new(Config::default()).map_err(|e| {
+/// Loads the configuration and everything it names; any problem stops
+/// here, before an application is read.
+fn screener(config: Option<&Path>) -> Result<Screener, ExitCode> {
+    let fail = |e: &dyn std::fmt::Display| {
         eprintln!("attest: {e}");
         ExitCode::from(1)
-    })
+    };
+    let config = match config {
+        Some(path) => Config::load(path).map_err(|e| fail(&e))?,
+        None => Config::default(),
+    };
+    Screener::new(config).map_err(|e| fail(&e))
 }
 
 /// Reads and validates one file, printing its problems.
@@ -134,8 +147,14 @@ fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
     }
 }
 
-fn screen(files: &[PathBuf], format: OutputFormat, as_of: Option<Date>, strict: bool) -> ExitCode {
-    let screener = match screener() {
+fn screen(
+    config: Option<&Path>,
+    files: &[PathBuf],
+    format: OutputFormat,
+    as_of: Option<Date>,
+    strict: bool,
+) -> ExitCode {
+    let screener = match screener(config) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -177,18 +196,37 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     }
 }
 
-fn policy_list() -> ExitCode {
-    let screener = match screener() {
+fn policy_list(config: Option<&Path>) -> ExitCode {
+    let screener = match screener(config) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    for p in screener.plugins() {
-        match p {
+    for entry in screener.registry() {
+        let states: Vec<String> = entry.states.iter().map(ToString::to_string).collect();
+        let roles: Vec<&str> = entry.roles.iter().map(|r| r.as_str()).collect();
+        match &entry.plugin {
             Loaded::Ready(p) => {
                 let m = &p.manifest;
-                println!("{} {} [{}] ABI v{}", m.id, m.version, m.instrument, m.abi);
+                let (from, until) = m.effective();
+                let window = match (from, until) {
+                    (None, None) => "always".to_string(),
+                    (f, u) => format!(
+                        "{} to {}",
+                        f.map_or("-".into(), |d| d.to_string()),
+                        u.map_or("-".into(), |d| d.to_string())
+                    ),
+                };
+                println!(
+                    "{} {} [{}] ABI v{} ({})",
+                    m.id, m.version, m.instrument, m.abi, entry.origin
+                );
                 println!("  {}", m.title);
-                println!("  sha256 {}", p.sha256);
+                println!("  sha256 {} (pinned)", p.sha256);
+                println!(
+                    "  serves {} as {}; in force {window}",
+                    states.join(", "),
+                    roles.join(", ")
+                );
                 println!(
                     "  data: {}",
                     if m.data.is_empty() {

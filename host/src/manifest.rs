@@ -1,7 +1,8 @@
 //! Plug-in metadata, read from the module's `attest.manifest` custom
 //! section without instantiating or running any of its code.
 
-use attest_rules::abi::MANIFEST_SECTION;
+use attest_rules::abi::{ABI_VERSION, MANIFEST_SECTION};
+use attest_rules::model::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -25,6 +26,59 @@ pub struct Manifest {
     /// Ids of the rules it can fire, for coverage reports.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// First day this version of the policy is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<toml::value::Datetime>,
+    /// Last day this version is in force (inclusive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_until: Option<toml::value::Datetime>,
+}
+
+impl Manifest {
+    /// The window this version is in force, as dates; an unparsable date
+    /// is reported by [`Manifest::check`].
+    pub fn effective(&self) -> (Option<Date>, Option<Date>) {
+        let d = |v: &Option<toml::value::Datetime>| {
+            v.as_ref().and_then(|d| Date::parse(&d.to_string()))
+        };
+        (d(&self.effective_from), d(&self.effective_until))
+    }
+
+    /// Is this version in force on `date`?
+    pub fn in_force(&self, date: Date) -> bool {
+        let (from, until) = self.effective();
+        from.is_none_or(|f| f <= date) && until.is_none_or(|u| date <= u)
+    }
+
+    /// Checks what the host can check without running code: the ABI
+    /// version and the effective dates.
+    pub fn check(&self) -> Result<(), ManifestError> {
+        if self.abi != ABI_VERSION {
+            return Err(ManifestError::Invalid(format!(
+                "built for ABI version {}; this host supports {ABI_VERSION}",
+                self.abi
+            )));
+        }
+        let (from, until) = self.effective();
+        for (key, raw, parsed) in [
+            ("effective_from", &self.effective_from, from),
+            ("effective_until", &self.effective_until, until),
+        ] {
+            if raw.is_some() && parsed.is_none() {
+                return Err(ManifestError::Invalid(format!(
+                    "{key}: expected a date YYYY-MM-DD"
+                )));
+            }
+        }
+        if let (Some(f), Some(u)) = (from, until) {
+            if u < f {
+                return Err(ManifestError::Invalid(format!(
+                    "effective_until {u} is before effective_from {f}"
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, PartialEq)]

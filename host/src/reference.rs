@@ -12,7 +12,7 @@
 //! and an ended embargo with no end date ends somewhere between its last
 //! known act and the file's `compiled` date.
 
-use attest_rules::model::{AttCategory, Country, Date};
+use attest_rules::model::{AttCategory, Country, Date, ItemKind};
 use attest_rules::reference::*;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -35,8 +35,20 @@ pub struct DataSet {
 /// The data sets Attest knows how to read, by manifest name.
 pub const UN_ARMS_EMBARGOES: &str = "un-arms-embargoes";
 pub const EU_ARMS_EMBARGOES: &str = "eu-arms-embargoes";
+pub const NATIONAL_EMBARGOES: &str = "national-embargoes";
 pub const TREATY_PARTIES: &str = "treaty-parties";
-pub const KNOWN: &[&str] = &[UN_ARMS_EMBARGOES, EU_ARMS_EMBARGOES, TREATY_PARTIES];
+pub const EU_MEMBERS: &str = "eu-members";
+pub const RISK_REGISTER: &str = "risk-register";
+pub const EU_DENIALS: &str = "eu-denials";
+pub const KNOWN: &[&str] = &[
+    UN_ARMS_EMBARGOES,
+    EU_ARMS_EMBARGOES,
+    NATIONAL_EMBARGOES,
+    TREATY_PARTIES,
+    EU_MEMBERS,
+    RISK_REGISTER,
+    EU_DENIALS,
+];
 
 /// A data file that could not be read, naming the entry and field.
 #[derive(Debug)]
@@ -65,88 +77,120 @@ pub struct Library {
     pub sets: Vec<DataSet>,
 }
 
+/// The entries of an array of tables, with a parser for one entry; errors
+/// name `key[i].field`.
+fn entries<T>(
+    root: &toml::Table,
+    key: &str,
+    mut parse: impl FnMut(&Value) -> FieldResult<T>,
+) -> Result<(Vec<T>, usize), (String, String)> {
+    let list = root
+        .get(key)
+        .and_then(Value::as_array)
+        .map_or(&[][..], |a| a);
+    let unverified = list.iter().filter(|e| !flag(e, "verified")).count();
+    let parsed = list
+        .iter()
+        .enumerate()
+        .map(|(i, e)| parse(e).map_err(|(f, m)| (format!("{key}[{i}].{f}"), m)))
+        .collect::<Result<Vec<T>, _>>()?;
+    Ok((parsed, unverified))
+}
+
 impl Library {
     /// Loads the named data sets from their TOML text.
     pub fn load(files: &[(String, String)]) -> Result<Library, DataError> {
         let mut lib = Library::default();
         for (name, text) in files {
-            let set = lib.add(name, text)?;
+            let set = lib.add(name, text).map_err(|(path, message)| DataError {
+                data_set: name.clone(),
+                path,
+                message,
+            })?;
             lib.sets.push(set);
         }
         Ok(lib)
     }
 
-    fn add(&mut self, name: &str, text: &str) -> Result<DataSet, DataError> {
-        let err = |path: &str, message: String| DataError {
-            data_set: name.into(),
-            path: path.into(),
-            message,
-        };
-        let root: toml::Table = toml::from_str(text).map_err(|e| err("", e.to_string()))?;
+    fn add(&mut self, name: &str, text: &str) -> Result<DataSet, (String, String)> {
+        let root: toml::Table = toml::from_str(text).map_err(|e| (String::new(), e.to_string()))?;
         let sha256 = hex(&Sha256::digest(text.as_bytes()));
+        let compiled = match root.get("compiled") {
+            Some(v) => {
+                Some(date(v).ok_or(("compiled".to_string(), "expected a date".to_string()))?)
+            }
+            None => None,
+        };
+        let need_compiled = || {
+            compiled.ok_or((
+                "compiled".to_string(),
+                "missing: the as-of date of the compilation".to_string(),
+            ))
+        };
+        let d = &mut self.data;
         let (entries, unverified) = match name {
-            UN_ARMS_EMBARGOES | EU_ARMS_EMBARGOES => {
-                let regime = if name == UN_ARMS_EMBARGOES {
-                    Regime::Un
-                } else {
-                    Regime::Eu
+            UN_ARMS_EMBARGOES | EU_ARMS_EMBARGOES | NATIONAL_EMBARGOES => {
+                let regime = match name {
+                    UN_ARMS_EMBARGOES => Regime::Un,
+                    EU_ARMS_EMBARGOES => Regime::Eu,
+                    _ => Regime::National,
                 };
-                let compiled = match root.get("compiled") {
-                    Some(v) => date(v).ok_or_else(|| err("compiled", "expected a date".into()))?,
-                    None => {
-                        return Err(err(
-                            "compiled",
-                            "missing: the as-of date of the compilation".into(),
-                        ))
-                    }
-                };
-                let list = root
-                    .get("embargo")
-                    .and_then(Value::as_array)
-                    .map_or(&[][..], |a| a);
-                for (i, entry) in list.iter().enumerate() {
-                    let e = embargo(entry, regime, compiled)
-                        .map_err(|(f, m)| err(&format!("embargo[{i}].{f}"), m))?;
-                    self.data.embargoes.push(e);
-                }
-                (
-                    list.len(),
-                    list.iter().filter(|e| !flag(e, "verified")).count(),
-                )
+                let compiled = need_compiled()?;
+                let (list, unverified) =
+                    entries(&root, "embargo", |e| embargo(e, regime, compiled))?;
+                let n = list.len();
+                d.embargoes.extend(list);
+                (n, unverified)
             }
             TREATY_PARTIES => {
-                let mut n = 0;
-                let mut unverified = 0;
-                for (key, treaty) in [
-                    ("att", Treaty::Att),
-                    ("firearms_protocol", Treaty::FirearmsProtocol),
-                ] {
-                    let list = root
-                        .get(key)
-                        .and_then(Value::as_array)
-                        .map_or(&[][..], |a| a);
-                    for (i, entry) in list.iter().enumerate() {
-                        let p = participation(entry, treaty)
-                            .map_err(|(f, m)| err(&format!("{key}[{i}].{f}"), m))?;
-                        unverified += usize::from(!p.verified);
-                        self.data.treaty_participation.push(p);
-                    }
-                    n += list.len();
+                let (att, u1) = entries(&root, "att", |e| participation(e, Treaty::Att))?;
+                let (fp, u2) = entries(&root, "firearms_protocol", |e| {
+                    participation(e, Treaty::FirearmsProtocol)
+                })?;
+                let n = att.len() + fp.len();
+                d.treaty_participation.extend(att.into_iter().chain(fp));
+                for t in root
+                    .get("complete_lists")
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], |a| a)
+                {
+                    let treaty = t.as_str().and_then(Treaty::parse);
+                    d.complete_treaty_lists.push(
+                        treaty
+                            .ok_or(("complete_lists".to_string(), format!("unknown treaty {t}")))?,
+                    );
                 }
+                (n, u1 + u2)
+            }
+            EU_MEMBERS => {
+                let (list, unverified) = entries(&root, "member", membership)?;
+                let n = list.len();
+                d.memberships.extend(list);
+                (n, unverified)
+            }
+            RISK_REGISTER => {
+                let (list, unverified) = entries(&root, "risk", risk)?;
+                let n = list.len();
+                d.risks.extend(list);
+                (n, unverified)
+            }
+            EU_DENIALS => {
+                let (list, unverified) = entries(&root, "denial", denial)?;
+                let n = list.len();
+                d.denials.extend(list);
                 (n, unverified)
             }
             other => {
-                return Err(err(
-                    "",
+                return Err((
+                    String::new(),
                     format!("unknown data set \"{other}\"; known: {}", KNOWN.join(", ")),
                 ))
             }
         };
-        let compiled = root.get("compiled").and_then(date).map(|d| d.to_string());
         Ok(DataSet {
             name: name.into(),
             sha256,
-            compiled,
+            compiled: compiled.map(|d| d.to_string()),
             entries,
             unverified,
         })
@@ -155,19 +199,37 @@ impl Library {
     /// Only the data sets in `names`, for a plug-in that asked for them.
     pub fn subset(&self, names: &[String]) -> ReferenceData {
         let wants = |n: &str| names.iter().any(|x| x == n);
+        let d = &self.data;
+        let if_wanted = |name: &str, v: &Vec<_>| if wants(name) { v.clone() } else { Vec::new() };
         ReferenceData {
-            embargoes: self
-                .data
+            embargoes: d
                 .embargoes
                 .iter()
                 .filter(|e| match e.regime {
                     Regime::Un => wants(UN_ARMS_EMBARGOES),
                     Regime::Eu => wants(EU_ARMS_EMBARGOES),
+                    Regime::National => wants(NATIONAL_EMBARGOES),
                 })
                 .cloned()
                 .collect(),
-            treaty_participation: if wants(TREATY_PARTIES) {
-                self.data.treaty_participation.clone()
+            treaty_participation: if_wanted(TREATY_PARTIES, &d.treaty_participation),
+            complete_treaty_lists: if wants(TREATY_PARTIES) {
+                d.complete_treaty_lists.clone()
+            } else {
+                Vec::new()
+            },
+            memberships: if wants(EU_MEMBERS) {
+                d.memberships.clone()
+            } else {
+                Vec::new()
+            },
+            risks: if wants(RISK_REGISTER) {
+                d.risks.clone()
+            } else {
+                Vec::new()
+            },
+            denials: if wants(EU_DENIALS) {
+                d.denials.clone()
             } else {
                 Vec::new()
             },
@@ -356,9 +418,17 @@ fn embargo(v: &Value, regime: Regime, compiled: Date) -> FieldResult<Embargo> {
             latest: before,
         });
     }
+    let imposed_by = match v.get("imposed_by") {
+        Some(c) => Some(country(c, "imposed_by")?),
+        None if regime == Regime::National => {
+            return field_err("imposed_by", "required for a national embargo")
+        }
+        None => None,
+    };
     Ok(Embargo {
         id,
         regime,
+        imposed_by,
         targets,
         target_non_state: string(v, "target_non_state"),
         region: string(v, "region"),
@@ -372,6 +442,72 @@ fn embargo(v: &Value, regime: Regime, compiled: Date) -> FieldResult<Embargo> {
         lifted_by: string(v, "lifted_by"),
         ended,
         verified: flag(v, "verified"),
+    })
+}
+
+fn required_date(v: &Value, key: &str) -> FieldResult<Date> {
+    v.get(key)
+        .and_then(date)
+        .ok_or_else(|| (key.to_string(), "expected a date YYYY-MM-DD".to_string()))
+}
+
+fn required_str(v: &Value, key: &str) -> FieldResult<String> {
+    string(v, key).ok_or_else(|| (key.to_string(), "missing".to_string()))
+}
+
+fn code<T>(v: &Value, key: &str, parse: fn(&str) -> Option<T>, all: &[T]) -> FieldResult<T>
+where
+    T: Copy + fmt::Display,
+{
+    let text = required_str(v, key)?;
+    parse(&text).ok_or_else(|| {
+        let choices: Vec<String> = all.iter().map(ToString::to_string).collect();
+        (
+            key.to_string(),
+            format!("expected one of {}, found \"{text}\"", choices.join(", ")),
+        )
+    })
+}
+
+fn membership(v: &Value) -> FieldResult<Membership> {
+    Ok(Membership {
+        organisation: "EU".into(),
+        state: country(v.get("state").unwrap_or(&Value::Boolean(false)), "state")?,
+        joined: required_date(v, "joined")?,
+        left: match v.get("left") {
+            None => None,
+            Some(_) => Some(required_date(v, "left")?),
+        },
+        verified: flag(v, "verified"),
+    })
+}
+
+fn risk(v: &Value) -> FieldResult<RiskAssessment> {
+    Ok(RiskAssessment {
+        state: country(v.get("state").unwrap_or(&Value::Boolean(false)), "state")?,
+        concern: code(v, "concern", Concern::parse, Concern::ALL)?,
+        level: code(v, "level", RiskLevel::parse, RiskLevel::ALL)?,
+        assessed: required_date(v, "assessed")?,
+        source: required_str(v, "source")?,
+    })
+}
+
+fn denial(v: &Value) -> FieldResult<DenialNotice> {
+    Ok(DenialNotice {
+        id: required_str(v, "id")?,
+        denied_by: country(
+            v.get("denied_by").unwrap_or(&Value::Boolean(false)),
+            "denied_by",
+        )?,
+        date: required_date(v, "date")?,
+        destination: country(
+            v.get("destination").unwrap_or(&Value::Boolean(false)),
+            "destination",
+        )?,
+        recipient: required_str(v, "recipient")?,
+        item: code(v, "item", ItemKind::parse, ItemKind::ALL)?,
+        control_entry: string(v, "control_entry"),
+        criteria: required_str(v, "criteria")?,
     })
 }
 
@@ -430,9 +566,13 @@ mod tests {
         assert_eq!(
             counts,
             [
-                ("un-arms-embargoes", 34, 4),
                 ("eu-arms-embargoes", 30, 15),
-                ("treaty-parties", 211, 10)
+                ("eu-denials", 1, 0),
+                ("eu-members", 28, 0),
+                ("national-embargoes", 2, 0),
+                ("risk-register", 4, 0),
+                ("treaty-parties", 211, 10),
+                ("un-arms-embargoes", 34, 4),
             ]
         );
         assert!(!embargo(&lib, "UN-SO").verified);

@@ -5,13 +5,15 @@
 
 use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
+use crate::config::PolicyEntry;
 use crate::decision::{Decision, Evaluation, FindingRecord, Provenance};
 use crate::reference::{hex, DataError, Library};
-use crate::route::{involvements, Involvement, Registration};
+use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
 use attest_rules::abi::codec;
 use attest_rules::finding::outcome_of;
-use attest_rules::model::{Application, Date};
+use attest_rules::model::{Application, Date, Role};
+use attest_rules::reference::ReferenceData;
 use attest_rules::Outcome;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -39,11 +41,30 @@ impl Loaded {
     }
 }
 
+/// Why the host refused to start. Nothing is screened.
 #[derive(Debug)]
 pub enum SetupError {
     Data(DataError),
     Engine(Fault),
-    UnknownPolicy(String),
+    /// A module's sha256 differs from its pin: tampered, or not the module
+    /// the configuration approved.
+    PinMismatch {
+        module: String,
+        expected: String,
+        found: String,
+    },
+    /// A module's manifest is unreadable or states an unsupported ABI or
+    /// bad effective dates.
+    Manifest {
+        module: String,
+        problem: String,
+    },
+    /// Two versions of one policy are in force on the same day.
+    OverlappingVersions {
+        policy: String,
+        first: String,
+        second: String,
+    },
 }
 
 impl fmt::Display for SetupError {
@@ -51,9 +72,17 @@ impl fmt::Display for SetupError {
         match self {
             SetupError::Data(e) => e.fmt(f),
             SetupError::Engine(e) => write!(f, "sandbox could not start: {e}"),
-            SetupError::UnknownPolicy(p) => write!(
+            SetupError::PinMismatch { module, expected, found } => write!(
                 f,
-                "registry names policy \"{p}\", but no loaded plug-in has that id"
+                "{module}: sha256 {found} does not match the pinned {expected}; refusing to load it (nothing was run)"
+            ),
+            SetupError::Manifest { module, problem } => {
+                write!(f, "{module}: {problem}; refusing to load it (nothing was run)")
+            }
+            SetupError::OverlappingVersions { policy, first, second } => write!(
+                f,
+                "policy {policy}: {first} and {second} are both in force on some day; \
+                 give them effective dates that do not overlap"
             ),
         }
     }
@@ -61,51 +90,83 @@ impl fmt::Display for SetupError {
 
 impl std::error::Error for SetupError {}
 
+/// One registry entry as loaded: the plug-in (or why it is broken) and
+/// the states and roles it serves.
+pub struct Registered {
+    pub plugin: Loaded,
+    pub origin: String,
+    pub states: Vec<StateSelector>,
+    pub roles: Vec<Role>,
+}
+
+impl Registered {
+    /// Does this entry run for `who` in this application on `date`?
+    fn runs_for(
+        &self,
+        app: &Application,
+        who: Involvement,
+        date: Date,
+        data: &ReferenceData,
+    ) -> bool {
+        let in_force = match &self.plugin {
+            Loaded::Ready(p) => p.manifest.in_force(date),
+            Loaded::Broken { .. } => true,
+        };
+        in_force && route::serves(&self.states, &self.roles, app, who, date, data)
+    }
+}
+
 pub struct Screener {
-    plugins: Vec<Loaded>,
-    registry: Vec<Registration>,
+    registry: Vec<Registered>,
     library: Library,
     _sandbox: Sandbox,
 }
 
 impl Screener {
-    /// Loads data and plug-ins. A plug-in that fails to load does not stop
-    /// the host: it is kept as broken and refers every application it is
-    /// routed to, naming its fault.
+    /// Loads data and plug-ins. Integrity problems stop the host before any
+    /// plug-in code runs: a module whose sha256 differs from its pin, a
+    /// manifest that is unreadable or names an unsupported ABI, versions of
+    /// one policy whose effective dates overlap. A module that passes those
+    /// but faults when instantiated is kept as broken and refers every
+    /// application it is routed to, naming its fault.
     pub fn new(config: Config) -> Result<Screener, SetupError> {
         let library = Library::load(&config.data).map_err(SetupError::Data)?;
         let sandbox = Sandbox::new(config.limits.clone()).map_err(SetupError::Engine)?;
-        let plugins: Vec<Loaded> = config
+        for entry in &config.policies {
+            check_integrity(entry)?;
+        }
+        let registry: Vec<Registered> = config
             .policies
-            .iter()
+            .into_iter()
             .enumerate()
-            .map(|(i, source)| {
-                let wants = crate::manifest::read(&source.wasm)
+            .map(|(i, entry)| {
+                let wants = crate::manifest::read(&entry.wasm)
                     .map(|m| m.data)
                     .unwrap_or_default();
                 let mut data = Vec::new();
                 codec::encode(&library.subset(&wants), &mut data);
-                match sandbox.load(&source.wasm, data) {
+                let plugin = match sandbox.load(&entry.wasm, data) {
                     Ok(p) => Loaded::Ready(p),
-                    Err(failure) => broken(i, source, failure),
+                    Err(failure) => broken(i, &entry, failure),
+                };
+                Registered {
+                    plugin,
+                    origin: entry.origin,
+                    states: entry.states,
+                    roles: entry.roles,
                 }
             })
             .collect();
-        for r in &config.registry {
-            if !plugins.iter().any(|p| p.id() == r.policy) {
-                return Err(SetupError::UnknownPolicy(r.policy.clone()));
-            }
-        }
+        check_versions(&registry)?;
         Ok(Screener {
-            plugins,
-            registry: config.registry,
+            registry,
             library,
             _sandbox: sandbox,
         })
     }
 
-    pub fn plugins(&self) -> &[Loaded] {
-        &self.plugins
+    pub fn registry(&self) -> &[Registered] {
+        &self.registry
     }
 
     pub fn library(&self) -> &Library {
@@ -116,9 +177,9 @@ impl Screener {
     /// buffers across applications.
     pub fn session(&self) -> Session<'_> {
         let evaluators = self
-            .plugins
+            .registry
             .iter()
-            .map(|p| match p {
+            .map(|r| match &r.plugin {
                 Loaded::Ready(plugin) => Some(plugin.evaluator()),
                 Loaded::Broken { .. } => None,
             })
@@ -136,15 +197,75 @@ impl Screener {
     }
 }
 
-fn broken(i: usize, source: &crate::config::PolicySource, failure: LoadFailure) -> Loaded {
+/// The pin and the manifest, checked from the bytes alone.
+fn check_integrity(entry: &PolicyEntry) -> Result<(), SetupError> {
+    let found = hex(&Sha256::digest(&entry.wasm));
+    if let Some(expected) = &entry.sha256 {
+        if !expected.eq_ignore_ascii_case(&found) {
+            return Err(SetupError::PinMismatch {
+                module: entry.origin.clone(),
+                expected: expected.clone(),
+                found,
+            });
+        }
+    }
+    match crate::manifest::read(&entry.wasm) {
+        // A module without a readable manifest is refused by the sandbox
+        // with the same message; it is kept as broken (refer), so that an
+        // unpinned test module is contained like any other fault.
+        Err(_) if entry.sha256.is_none() => Ok(()),
+        Err(e) => Err(SetupError::Manifest {
+            module: entry.origin.clone(),
+            problem: e.to_string(),
+        }),
+        Ok(m) => m.check().map_err(|e| SetupError::Manifest {
+            module: entry.origin.clone(),
+            problem: e.to_string(),
+        }),
+    }
+}
+
+/// Versions of one policy id must not be in force on the same day.
+fn check_versions(registry: &[Registered]) -> Result<(), SetupError> {
+    let ready: Vec<(&str, &crate::manifest::Manifest)> = registry
+        .iter()
+        .filter_map(|r| match &r.plugin {
+            Loaded::Ready(p) => Some((r.origin.as_str(), &p.manifest)),
+            Loaded::Broken { .. } => None,
+        })
+        .collect();
+    for (i, (first, a)) in ready.iter().enumerate() {
+        for (second, b) in &ready[i + 1..] {
+            if a.id != b.id {
+                continue;
+            }
+            let ((af, au), (bf, bu)) = (a.effective(), b.effective());
+            let starts_before_other_ends =
+                |from: Option<Date>, until: Option<Date>| match (from, until) {
+                    (Some(f), Some(u)) => f <= u,
+                    _ => true,
+                };
+            if starts_before_other_ends(af, bu) && starts_before_other_ends(bf, au) {
+                return Err(SetupError::OverlappingVersions {
+                    policy: a.id.clone(),
+                    first: format!("{first} ({})", a.version),
+                    second: format!("{second} ({})", b.version),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn broken(i: usize, entry: &PolicyEntry, failure: LoadFailure) -> Loaded {
     let LoadFailure { manifest, fault } = failure;
     Loaded::Broken {
         id: manifest
             .as_ref()
             .map_or_else(|| format!("plugin-{i}"), |m| m.id.clone()),
         version: manifest.map_or_else(String::new, |m| m.version),
-        sha256: hex(&Sha256::digest(&source.wasm)),
-        origin: source.origin.clone(),
+        sha256: hex(&Sha256::digest(&entry.wasm)),
+        origin: entry.origin.clone(),
         fault,
     }
 }
@@ -159,35 +280,31 @@ impl Session<'_> {
     /// Screens one application as of `as_of` (default: its `submitted`).
     pub fn screen(&mut self, app: &Application, as_of: Option<Date>) -> Decision {
         let as_of = as_of.unwrap_or(app.submitted);
+        let data = &self.screener.library.data;
         let mut findings = Vec::new();
         let mut evaluations = Vec::new();
         let mut not_covered = Vec::new();
         for who in involvements(app) {
             let mut ran = false;
-            for (i, plugin) in self.screener.plugins.iter().enumerate() {
-                let routed = self
-                    .screener
-                    .registry
-                    .iter()
-                    .any(|r| r.policy == plugin.id() && r.serves(app, who));
-                if !routed {
+            for (i, entry) in self.screener.registry.iter().enumerate() {
+                if !entry.runs_for(app, who, as_of, data) {
                     continue;
                 }
                 ran = true;
                 codec::encode_request(as_of, who.state, who.role, app, &mut self.buf);
-                let result = match (&mut self.evaluators[i], plugin) {
+                let result = match (&mut self.evaluators[i], &entry.plugin) {
                     (Some(evaluator), Loaded::Ready(_)) => evaluator.evaluate(&self.buf),
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };
-                evaluations.push(record(plugin, who, result, &mut findings));
+                evaluations.push(record(&entry.plugin, who, result, &mut findings));
             }
             if !ran {
                 not_covered.push(who);
             }
         }
         let outcome = combine(&evaluations, &mut findings);
-        let data: BTreeMap<String, String> = self
+        let data_hashes: BTreeMap<String, String> = self
             .screener
             .library
             .sets
@@ -204,7 +321,7 @@ impl Session<'_> {
             provenance: Provenance {
                 host: format!("attest {}", env!("CARGO_PKG_VERSION")),
                 input_sha256: input_sha256(app),
-                data,
+                data: data_hashes,
                 data_sets: self.screener.library.sets.clone(),
             },
         }
@@ -266,6 +383,7 @@ fn record(
                 effect: f.effect.as_str().into(),
                 message: f.message,
                 evidence: f.evidence,
+                binding: f.binding,
             }));
         }
         Err(fault) => {
@@ -279,6 +397,7 @@ fn record(
                     "Plug-in {id} {fault}; its rules were not applied, so an officer must decide"
                 ),
                 evidence: vec![],
+                binding: true,
             });
             evaluation.fault = Some(fault.to_string());
         }

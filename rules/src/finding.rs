@@ -69,6 +69,7 @@ impl Rule {
             effect,
             message,
             evidence: Vec::new(),
+            binding: true,
         }
     }
 }
@@ -85,6 +86,10 @@ pub struct Finding {
     pub message: String,
     /// Paths of the application fields that triggered the rule.
     pub evidence: Vec<String>,
+    /// False when the instrument does not bind the evaluated state on the
+    /// screening date (not a party yet, or never): the finding is reported
+    /// for the officer, and a `deny` becomes `refer`.
+    pub binding: bool,
 }
 
 impl Finding {

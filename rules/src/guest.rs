@@ -203,10 +203,14 @@ pub mod wasm {
 }
 
 /// Exports the ABI functions for a policy entry point and embeds the
-/// crate's `manifest.toml` as the manifest custom section.
+/// crate's `manifest.toml` (or the named file, for a crate that builds
+/// several editions) as the manifest custom section.
 #[macro_export]
 macro_rules! export_policy {
     ($evaluate:path) => {
+        $crate::export_policy!($evaluate, "manifest.toml");
+    };
+    ($evaluate:path, $manifest:literal) => {
         #[no_mangle]
         pub extern "C" fn attest_abi_version() -> u32 {
             $crate::abi::ABI_VERSION
@@ -227,8 +231,9 @@ macro_rules! export_policy {
         #[used]
         static ATTEST_MANIFEST: [u8; include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/manifest.toml"
+            "/",
+            $manifest
         ))
-        .len()] = *include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/manifest.toml"));
+        .len()] = *include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/", $manifest));
     };
 }

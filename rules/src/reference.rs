@@ -57,8 +57,9 @@ pub enum Certainty {
 }
 
 spec_enum! {
-    /// Who imposed the embargo.
-    Regime { Un = "UN", Eu = "EU" }
+    /// Who imposed the embargo: the UN Security Council, the EU, or one
+    /// state (`imposed_by` names it).
+    Regime { Un = "UN", Eu = "EU", National = "national" }
 }
 
 spec_enum! {
@@ -89,6 +90,8 @@ pub struct ScopeChange {
 pub struct Embargo {
     pub id: String,
     pub regime: Regime,
+    /// The state that imposed a national embargo.
+    pub imposed_by: Option<Country>,
     /// Target states; empty for a purely non-territorial measure (e.g. ISIL).
     pub targets: Vec<Country>,
     pub target_non_state: Option<String>,
@@ -217,18 +220,130 @@ pub struct TreatyParticipation {
     pub verified: bool,
 }
 
+/// A state's membership of an organisation (the EU), by date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Membership {
+    pub organisation: String,
+    pub state: Country,
+    pub joined: Date,
+    /// Last day of membership, for a state that left.
+    pub left: Option<Date>,
+    pub verified: bool,
+}
+
+spec_enum! {
+    /// What a risk-register entry is about. Each maps to the provisions that
+    /// ask for it: ATT Art. 7(1) and 7(4), EU Common Position criteria 2-8.
+    Concern { PeaceAndSecurity = "peace_and_security", Ihl = "ihl",
+        HumanRights = "human_rights", Terrorism = "terrorism",
+        OrganisedCrime = "organised_crime", GenderBasedViolence = "gender_based_violence",
+        InternalConflict = "internal_conflict", RegionalPeace = "regional_peace",
+        MemberStateSecurity = "member_state_security", Diversion = "diversion",
+        EconomicCapacity = "economic_capacity" }
+}
+
+spec_enum! {
+    /// `high` records a clear (ATT: overriding) risk as assessed by the
+    /// authority; `medium` a concern for an officer to weigh.
+    RiskLevel { Low = "low", Medium = "medium", High = "high" }
+}
+
+/// One assessment in the risk register: as of `assessed`, the authority
+/// rated `concern` for `state` at `level`. A later assessment of the same
+/// state and concern supersedes an earlier one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RiskAssessment {
+    pub state: Country,
+    pub concern: Concern,
+    pub level: RiskLevel,
+    pub assessed: Date,
+    pub source: String,
+}
+
+/// A licence denial notified by an EU member state (Common Position Art. 4),
+/// for the consultation check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DenialNotice {
+    pub id: String,
+    pub denied_by: Country,
+    pub date: Date,
+    pub destination: Country,
+    /// Consignee or end user named in the denied application.
+    pub recipient: String,
+    pub item: crate::model::ItemKind,
+    pub control_entry: Option<String>,
+    pub criteria: String,
+}
+
 /// Everything a plug-in may be given. A plug-in's manifest names the sets it
 /// needs; the host fills only those, the rest stay empty.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReferenceData {
     pub embargoes: Vec<Embargo>,
     pub treaty_participation: Vec<TreatyParticipation>,
+    /// Treaties whose participation list is complete, so that a state
+    /// missing from it is known not to be a party (the bundled ATT list);
+    /// for other treaties absence proves nothing.
+    pub complete_treaty_lists: Vec<Treaty>,
+    pub memberships: Vec<Membership>,
+    pub risks: Vec<RiskAssessment>,
+    pub denials: Vec<DenialNotice>,
 }
 
 impl ReferenceData {
     /// Embargoes of one regime.
     pub fn embargoes_of(&self, regime: Regime) -> impl Iterator<Item = &Embargo> {
         self.embargoes.iter().filter(move |e| e.regime == regime)
+    }
+
+    /// Is `state` bound by `treaty` on `date`? `Uncertain` when the data
+    /// cannot tell (a party without confirmed entry-into-force date before
+    /// today, or a state missing from an incomplete list).
+    pub fn bound_by(&self, treaty: Treaty, state: Country, date: Date) -> Certainty {
+        let entry = self
+            .treaty_participation
+            .iter()
+            .find(|p| p.treaty == treaty && p.state == state);
+        match entry {
+            Some(p) if p.status == ParticipationStatus::Party => match p.in_force {
+                Some(from) if date >= from => Certainty::Yes,
+                Some(_) => Certainty::No,
+                None => Certainty::Uncertain,
+            },
+            Some(_) => Certainty::No,
+            None if self.complete_treaty_lists.contains(&treaty) => Certainty::No,
+            None => Certainty::Uncertain,
+        }
+    }
+
+    /// Is `state` listed as a party to `treaty` with the treaty in force for
+    /// it on `date` (or with no confirmed entry-into-force date)? Used to
+    /// resolve groups such as `att-parties`; absence means not listed.
+    pub fn listed_party(&self, treaty: Treaty, state: Country, date: Date) -> bool {
+        self.treaty_participation.iter().any(|p| {
+            p.treaty == treaty
+                && p.state == state
+                && p.status == ParticipationStatus::Party
+                && p.in_force.is_none_or(|from| from <= date)
+        })
+    }
+
+    /// Is `state` a member of `organisation` on `date`?
+    pub fn member_of(&self, organisation: &str, state: Country, date: Date) -> bool {
+        self.memberships.iter().any(|m| {
+            m.organisation == organisation
+                && m.state == state
+                && m.joined <= date
+                && m.left.is_none_or(|left| date <= left)
+        })
+    }
+
+    /// The latest assessment of `concern` for `state` on or before `date`.
+    pub fn risk(&self, state: Country, concern: Concern, date: Date) -> Option<&RiskAssessment> {
+        self.risks
+            .iter()
+            .filter(|r| r.state == state && r.concern == concern && r.assessed <= date)
+            .max_by_key(|r| r.assessed)
     }
 }
 
@@ -244,6 +359,7 @@ mod tests {
         Embargo {
             id: "UN-TEST".into(),
             regime: Regime::Un,
+            imposed_by: None,
             targets: alloc::vec![Country::new("XA").unwrap()],
             target_non_state: None,
             region: None,

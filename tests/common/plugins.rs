@@ -2,8 +2,8 @@
 //! Builds WAT plug-ins for sandbox tests: a well-formed ABI v1 skeleton in
 //! which each test replaces one part with something hostile.
 
-use attest::config::{Config, PolicySource};
-use attest::route::{Registration, States};
+use attest::config::{Config, PolicyEntry};
+use attest::route::StateSelector;
 use attest_rules::abi::codec::{self, Response};
 use attest_rules::model::Role;
 use attest_rules::Finding;
@@ -77,16 +77,15 @@ pub fn wat_string(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("\\{b:02x}")).collect()
 }
 
-/// The default configuration plus `wasm`, routed to the licensing state.
+/// The default configuration plus `wasm` (unpinned), routed to the
+/// licensing state.
 pub fn config_with(wasm: Vec<u8>, id: &str) -> Config {
     let mut config = Config::default();
-    config.policies.push(PolicySource {
+    config.policies.push(PolicyEntry {
         origin: format!("test plug-in {id}"),
         wasm,
-    });
-    config.registry.push(Registration {
-        policy: id.into(),
-        states: States::Licensing,
+        sha256: None,
+        states: vec![StateSelector::Licensing],
         roles: Role::ALL.to_vec(),
     });
     config

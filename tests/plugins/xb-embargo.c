@@ -69,6 +69,7 @@ EXPORT("attest_evaluate") u64 attest_evaluate(u32 ptr, u32 len) {
         put_str("Destination XB is under the national arms embargo");
         put_u32(1);
         put_str("route.destination");
+        put_u8(1);            /* binding */
     }
     return (u64)(u32)(unsigned long)output << 32 | out_len;
 }

@@ -61,7 +61,9 @@ wire_enum!(
     EmbargoScope,
     Direction,
     Treaty,
-    ParticipationStatus
+    ParticipationStatus,
+    Concern,
+    RiskLevel
 );
 
 impl Wire for String {
@@ -248,7 +250,8 @@ wire_struct!(Finding {
     article,
     effect,
     message,
-    evidence
+    evidence,
+    binding
 });
 wire_struct!(Period { earliest, latest });
 wire_struct!(ScopeChange {
@@ -260,6 +263,7 @@ wire_struct!(ScopeChange {
 wire_struct!(Embargo {
     id,
     regime,
+    imposed_by,
     targets,
     target_non_state,
     region,
@@ -281,9 +285,37 @@ wire_struct!(TreatyParticipation {
     in_force,
     verified
 });
+wire_struct!(Membership {
+    organisation,
+    state,
+    joined,
+    left,
+    verified
+});
+wire_struct!(RiskAssessment {
+    state,
+    concern,
+    level,
+    assessed,
+    source
+});
+wire_struct!(DenialNotice {
+    id,
+    denied_by,
+    date,
+    destination,
+    recipient,
+    item,
+    control_entry,
+    criteria
+});
 wire_struct!(ReferenceData {
     embargoes,
-    treaty_participation
+    treaty_participation,
+    complete_treaty_lists,
+    memberships,
+    risks,
+    denials
 });
 
 /// What the host asks a plug-in: screen `application` as of `as_of`, on

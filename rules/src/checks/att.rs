@@ -3,10 +3,11 @@
 //! of Art. 2(1), to their ammunition (Art. 3) and to parts and components
 //! (Art. 4), so every goods item of an application is screened.
 
+use super::embargo;
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
-use crate::model::{Application, AttCategory, Goods, ItemKind, PartyRole, PartyType, Role};
-use crate::reference::{Certainty, Direction, Embargo, EmbargoScope, Regime};
+use crate::model::{Application, AttCategory, ItemKind, PartyRole, PartyType, Role};
+use crate::reference::{Certainty, Concern, Regime, RiskLevel, Treaty};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -22,6 +23,42 @@ pub const EXPORT_ASSESSMENT: Rule = Rule {
     instrument: Instrument::Att,
     article: "7(1)",
     checks: "risk assessment where the reference data signals risk for the destination",
+};
+pub const RISK_PEACE_AND_SECURITY: Rule = Rule {
+    id: "att.7-1-a.peace-and-security",
+    instrument: Instrument::Att,
+    article: "7(1)(a)",
+    checks: "risk register: the arms would undermine peace and security",
+};
+pub const RISK_IHL: Rule = Rule {
+    id: "att.7-1-b-i.ihl",
+    instrument: Instrument::Att,
+    article: "7(1)(b)(i)",
+    checks: "risk register: serious violations of international humanitarian law",
+};
+pub const RISK_HUMAN_RIGHTS: Rule = Rule {
+    id: "att.7-1-b-ii.human-rights",
+    instrument: Instrument::Att,
+    article: "7(1)(b)(ii)",
+    checks: "risk register: serious violations of international human rights law",
+};
+pub const RISK_TERRORISM: Rule = Rule {
+    id: "att.7-1-b-iii.terrorism",
+    instrument: Instrument::Att,
+    article: "7(1)(b)(iii)",
+    checks: "risk register: acts constituting offences under terrorism conventions",
+};
+pub const RISK_ORGANISED_CRIME: Rule = Rule {
+    id: "att.7-1-b-iv.organised-crime",
+    instrument: Instrument::Att,
+    article: "7(1)(b)(iv)",
+    checks: "risk register: transnational organised crime",
+};
+pub const RISK_GBV: Rule = Rule {
+    id: "att.7-4.gender-based-violence",
+    instrument: Instrument::Att,
+    article: "7(4)",
+    checks: "risk register: serious acts of gender-based violence",
 };
 pub const MILITARY_QUANTITY: Rule = Rule {
     id: "att.11-2.military-quantity",
@@ -58,6 +95,12 @@ pub const ULTIMATE_END_USER_ELSEWHERE: Rule = Rule {
 pub const RULES: &[Rule] = &[
     UN_ARMS_EMBARGO,
     EXPORT_ASSESSMENT,
+    RISK_PEACE_AND_SECURITY,
+    RISK_IHL,
+    RISK_HUMAN_RIGHTS,
+    RISK_TERRORISM,
+    RISK_ORGANISED_CRIME,
+    RISK_GBV,
     MILITARY_QUANTITY,
     NON_STATE_ARMED_GROUP,
     END_USER_CERTIFICATE,
@@ -65,142 +108,43 @@ pub const RULES: &[Rule] = &[
     ULTIMATE_END_USER_ELSEWHERE,
 ];
 
-/// Runs every ATT check.
+/// Runs every ATT check, then marks ATT findings not binding where the
+/// evaluated state was not a party on the date (see `treaty_status`).
 pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let first = out.len();
     un_arms_embargoes(app, ctx, out);
+    export_risk_assessment(app, ctx, out);
     military_quantity(app, out);
     non_state_armed_group(app, out);
     end_user_certificate(app, ctx, out);
     ultimate_end_user_elsewhere(app, out);
+    super::treaty_status::mark_non_binding(Treaty::Att, Instrument::Att, ctx, &mut out[first..]);
 }
 
-/// How one goods item relates to an embargo.
-fn goods_label(g: &Goods) -> &'static str {
-    match g.item {
-        ItemKind::Ammunition => "ammunition (ATT Art. 3)",
-        ItemKind::Part | ItemKind::Component => "parts and components (ATT Art. 4)",
-        _ => "arms (ATT Art. 2(1))",
-    }
-}
-
-/// Where the embargo's target is involved: the destination or a recipient
-/// party established in a target state (supply *to*), or the origin
-/// (procurement *from*).
-fn involvement(app: &Application, e: &Embargo) -> Option<String> {
-    match e.direction {
-        Direction::To if e.targets_state(app.route.destination) => {
-            Some(String::from("route.destination"))
-        }
-        Direction::To => app
-            .recipients()
-            .find(|(_, p)| e.targets_state(p.state))
-            .map(|(i, _)| format!("parties[{i}].state")),
-        Direction::From if e.targets_state(app.route.origin) => Some(String::from("route.origin")),
-        Direction::From => None,
-    }
-}
-
-fn describe_scope(scope: EmbargoScope) -> &'static str {
-    match scope {
-        EmbargoScope::All => "all end users",
-        EmbargoScope::NonGovernment => "non-governmental end users",
-        EmbargoScope::ApprovalRequired => "supplies need prior Security Council approval",
-        EmbargoScope::Designated => "designated persons and entities",
-        EmbargoScope::Political | EmbargoScope::Suspended => "not binding",
-    }
-}
-
-/// ATT Art. 6(1): a state shall not authorise a transfer that would violate
-/// its obligations under measures adopted by the UN Security Council under
-/// Chapter VII, in particular arms embargoes, as in force on the screening
-/// date. Scope decides: `all` denies; `non_government` denies non-state
-/// recipients and sends government supplies to the Art. 7 assessment;
-/// `approval_required` and `designated` refer; a measure limited to a
-/// region, or whose dates or coverage the data leaves uncertain, refers.
+/// ATT Art. 6(1): a state party shall not authorise a transfer that would
+/// violate its obligations under Security Council measures under Chapter
+/// VII, in particular arms embargoes, as in force on the screening date.
+/// For a state not bound by the ATT on that date the same embargo binds it
+/// as a UN member: the finding cites the resolution under `UNSC` instead.
+/// Government supplies exempt under a partial embargo go to Art. 7(1).
 pub fn un_arms_embargoes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let att_binds = ctx.data.bound_by(Treaty::Att, ctx.state, ctx.as_of) != Certainty::No;
     for e in ctx.data.embargoes_of(Regime::Un) {
-        let Some(where_) = involvement(app, e) else {
+        let Some(hit) = embargo::assess(app, ctx.as_of, e) else {
             continue;
         };
-        let in_force = e.in_force(ctx.as_of);
-        if in_force == Certainty::No {
+        if hit.government_exempt {
+            export_assessment(app, ctx, &hit, out);
             continue;
         }
-        let scope = e.scope_on(ctx.as_of);
-        if matches!(scope, EmbargoScope::Suspended | EmbargoScope::Political) {
-            continue;
+        let mut finding = UN_ARMS_EMBARGO.finding(hit.effect, hit.message);
+        if !att_binds {
+            finding.instrument = Instrument::Unsc;
+            finding.article = String::from(hit.act);
         }
-        let covered: Vec<(usize, &Goods, Certainty)> = app
-            .goods
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (i, g, e.covers(g.att_category, ctx.as_of)))
-            .filter(|(_, _, c)| *c != Certainty::No)
-            .collect();
-        if covered.is_empty() {
-            continue;
-        }
-        let act = e.cited_act(ctx.as_of);
-        let target = match e.direction {
-            Direction::To => format!("Destination {}", app.route.destination),
-            Direction::From => format!("Origin {}", app.route.origin),
-        };
-        let what: Vec<&str> = dedup(covered.iter().map(|(_, g, _)| goods_label(g)));
-        let mut message = format!(
-            "{target} is under the UN arms embargo of {act}, scope: {}; covers {}",
-            describe_scope(scope),
-            what.join(", ")
-        );
-        let non_state = app
-            .recipients()
-            .find(|(_, p)| !p.party_type.is_state_entity());
-        let mut effect = match scope {
-            EmbargoScope::All => Effect::Deny,
-            EmbargoScope::NonGovernment if non_state.is_some() => Effect::Deny,
-            EmbargoScope::NonGovernment => {
-                export_assessment(app, ctx, e, act, out);
-                continue;
-            }
-            _ => Effect::Refer,
-        };
-        if in_force == Certainty::Uncertain {
-            effect = Effect::Refer;
-            message.push_str(&format!(
-                "; the sources do not settle whether it was in force on {}",
-                ctx.as_of
-            ));
-        }
-        if covered.iter().any(|(_, _, c)| *c == Certainty::Uncertain) && effect == Effect::Deny {
-            message.push_str("; goods without an ATT category are treated as covered");
-        }
-        if let Some(region) = &e.region {
-            effect = effect.min(Effect::Refer);
-            message.push_str(&format!(
-                "; the measure covers only {region}: confirm where the goods go"
-            ));
-        }
-        if !e.verified {
-            message.push_str(&format!("; reference entry {} is not fully verified", e.id));
-        }
-        let mut finding = UN_ARMS_EMBARGO.finding(effect, message).at(where_);
-        if let (Some((i, _)), true) = (non_state, scope == EmbargoScope::NonGovernment) {
-            finding = finding.at(format!("parties[{i}].type"));
-        }
-        for (i, _, _) in &covered {
-            finding = finding.at(format!("goods[{i}]"));
-        }
+        finding.evidence = hit.evidence;
         out.push(finding);
     }
-}
-
-fn dedup<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
-    let mut out: Vec<&str> = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
 }
 
 /// ATT Art. 7(1): where a partial UN embargo exempts the government
@@ -210,8 +154,7 @@ fn dedup<'a>(items: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 fn export_assessment(
     app: &Application,
     ctx: &Context<'_>,
-    e: &Embargo,
-    act: &str,
+    hit: &embargo::Hit<'_>,
     out: &mut Vec<Finding>,
 ) {
     if !matches!(ctx.role, Role::Export | Role::Brokering) {
@@ -222,15 +165,59 @@ fn export_assessment(
             .finding(
                 Effect::Refer,
                 format!(
-                    "Destination {} is under a partial UN arms embargo ({act}, {}); the government \
+                    "Destination {} is under a partial UN arms embargo ({}, {}); the government \
                      recipients here are exempt but the exemption conditions and the risk of \
                      diversion must be assessed",
-                    app.route.destination, e.id
+                    app.route.destination, hit.act, hit.embargo.id
                 ),
             )
             .at("route.destination")
             .at("parties"),
     );
+}
+
+/// The ATT Art. 7 provisions the risk register informs.
+const RISK_RULES: &[(Concern, Rule)] = &[
+    (Concern::PeaceAndSecurity, RISK_PEACE_AND_SECURITY),
+    (Concern::Ihl, RISK_IHL),
+    (Concern::HumanRights, RISK_HUMAN_RIGHTS),
+    (Concern::Terrorism, RISK_TERRORISM),
+    (Concern::OrganisedCrime, RISK_ORGANISED_CRIME),
+    (Concern::GenderBasedViolence, RISK_GBV),
+];
+
+/// ATT Art. 7(1), 7(3) and 7(4): the exporting state assesses, from the
+/// information available (here: the risk register as of the screening
+/// date), whether the arms could undermine peace and security or be used
+/// for serious violations of IHL or human rights law, terrorism,
+/// transnational organised crime or gender-based violence. A risk the
+/// register rates `high` is an overriding risk: Art. 7(3) forbids the
+/// export (deny); `medium` is referred; `low` says nothing.
+pub fn export_risk_assessment(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    if !matches!(ctx.role, Role::Export | Role::Brokering) {
+        return;
+    }
+    let dest = app.route.destination;
+    for (concern, rule) in RISK_RULES {
+        let Some(risk) = ctx.data.risk(dest, *concern, ctx.as_of) else {
+            continue;
+        };
+        let effect = match risk.level {
+            RiskLevel::High => Effect::Deny,
+            RiskLevel::Medium => Effect::Refer,
+            RiskLevel::Low => continue,
+        };
+        out.push(
+            rule.finding(
+                effect,
+                format!(
+                    "Risk register rates {concern} in {dest} {} (assessed {}; {})",
+                    risk.level, risk.assessed, risk.source
+                ),
+            )
+            .at("route.destination"),
+        );
+    }
 }
 
 /// Policy thresholds for "military quantities" to private end users. They

@@ -77,11 +77,13 @@ pub const RULES: &[Rule] = &[
     BROKER_REGISTRATION,
 ];
 
-/// Runs every FP check that applies to the application.
+/// Runs every FP check that applies to the application, then marks them
+/// not binding where the evaluated state was not a party on the date.
 pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if !app.goods.iter().any(|g| g.item.is_firearms_protocol_item()) {
         return;
     }
+    let first = out.len();
     import_licence(app, ctx, out);
     transit_consent(app, ctx, out);
     licence_content(app, out);
@@ -91,6 +93,8 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     import_marking(app, ctx, out);
     deactivation(app, out);
     broker_registration(app, out);
+    let treaty = crate::reference::Treaty::FirearmsProtocol;
+    super::treaty_status::mark_non_binding(treaty, Instrument::Fp, ctx, &mut out[first..]);
 }
 
 /// FP Art. 10(2)(a): before issuing an export licence, verify that the

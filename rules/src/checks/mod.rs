@@ -9,7 +9,10 @@
 
 pub mod att;
 pub mod cop;
+pub mod embargo;
+pub mod eu_cp;
 pub mod fp;
+pub mod treaty_status;
 
 use crate::model::{Country, Date, Role};
 use crate::reference::ReferenceData;

@@ -1,0 +1,164 @@
+//! Matching an application against one arms embargo, whoever imposed it.
+//! The treaty checks turn a [`Hit`] into a finding under their own
+//! instrument: ATT Art. 6(1) or UNSC for UN embargoes, EU Common Position
+//! criterion 1 for EU and UN ones, a national article for national lists.
+
+use crate::finding::Effect;
+use crate::model::{Application, Date, Goods, ItemKind};
+use crate::reference::{Certainty, Direction, Embargo, EmbargoScope, Regime};
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// An embargo that bears on the application.
+pub struct Hit<'e> {
+    pub embargo: &'e Embargo,
+    /// `Deny`, or `Refer` where scope, dates, region or coverage leave the
+    /// question to an officer.
+    pub effect: Effect,
+    /// The act to cite (establishing resolution, or the last amendment in
+    /// force).
+    pub act: &'e str,
+    pub message: String,
+    pub evidence: Vec<String>,
+    /// A `non_government` embargo whose recipients here are all state
+    /// entities: not prohibited, but risk information to assess.
+    pub government_exempt: bool,
+}
+
+fn goods_label(g: &Goods) -> &'static str {
+    match g.item {
+        ItemKind::Ammunition => "ammunition (ATT Art. 3)",
+        ItemKind::Part | ItemKind::Component => "parts and components (ATT Art. 4)",
+        _ => "arms (ATT Art. 2(1))",
+    }
+}
+
+fn describe_scope(scope: EmbargoScope) -> &'static str {
+    match scope {
+        EmbargoScope::All => "all end users",
+        EmbargoScope::NonGovernment => "non-governmental end users",
+        EmbargoScope::ApprovalRequired => "supplies need prior Security Council approval",
+        EmbargoScope::Designated => "designated persons and entities",
+        EmbargoScope::Political => "a political commitment, not legally binding",
+        EmbargoScope::Suspended => "suspended",
+    }
+}
+
+fn regime_label(e: &Embargo) -> String {
+    match (e.regime, e.imposed_by) {
+        (Regime::Un, _) => "UN arms embargo".into(),
+        (Regime::Eu, _) => "EU arms embargo".into(),
+        (Regime::National, Some(by)) => format!("national arms embargo of {by}"),
+        (Regime::National, None) => "national arms embargo".into(),
+    }
+}
+
+/// Where the embargo's target is involved: the destination or a recipient
+/// party's state (supply *to*), or the origin (procurement *from*).
+fn involvement(app: &Application, e: &Embargo) -> Option<String> {
+    match e.direction {
+        Direction::To if e.targets_state(app.route.destination) => Some("route.destination".into()),
+        Direction::To => app
+            .recipients()
+            .find(|(_, p)| e.targets_state(p.state))
+            .map(|(i, _)| format!("parties[{i}].state")),
+        Direction::From if e.targets_state(app.route.origin) => Some("route.origin".into()),
+        Direction::From => None,
+    }
+}
+
+/// Assesses one embargo as of `as_of`. Scope decides: `all` denies;
+/// `non_government` denies non-state recipients and marks government-only
+/// supplies as exempt; `approval_required`, `designated` and `political`
+/// refer; a measure limited to a region, or whose dates or coverage the
+/// data leaves uncertain, refers.
+pub fn assess<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option<Hit<'e>> {
+    let where_ = involvement(app, e)?;
+    let in_force = e.in_force(as_of);
+    if in_force == Certainty::No {
+        return None;
+    }
+    let scope = e.scope_on(as_of);
+    if scope == EmbargoScope::Suspended {
+        return None;
+    }
+    let covered: Vec<(usize, &Goods, Certainty)> = app
+        .goods
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (i, g, e.covers(g.att_category, as_of)))
+        .filter(|(_, _, c)| *c != Certainty::No)
+        .collect();
+    if covered.is_empty() {
+        return None;
+    }
+    let act = e.cited_act(as_of);
+    let target = match e.direction {
+        Direction::To => format!("Destination {}", app.route.destination),
+        Direction::From => format!("Origin {}", app.route.origin),
+    };
+    let mut what: Vec<&str> = Vec::new();
+    for (_, g, _) in &covered {
+        if !what.contains(&goods_label(g)) {
+            what.push(goods_label(g));
+        }
+    }
+    let mut message = format!(
+        "{target} is under the {} of {act}, scope: {}; covers {}",
+        regime_label(e),
+        describe_scope(scope),
+        what.join(", ")
+    );
+    let non_state = app
+        .recipients()
+        .find(|(_, p)| !p.party_type.is_state_entity());
+    let mut evidence = alloc::vec![where_];
+    let mut effect = match scope {
+        EmbargoScope::All => Effect::Deny,
+        EmbargoScope::NonGovernment => match non_state {
+            Some((i, _)) => {
+                evidence.push(format!("parties[{i}].type"));
+                Effect::Deny
+            }
+            None => {
+                return Some(Hit {
+                    embargo: e,
+                    effect: Effect::Refer,
+                    act,
+                    message,
+                    evidence,
+                    government_exempt: true,
+                })
+            }
+        },
+        _ => Effect::Refer,
+    };
+    if in_force == Certainty::Uncertain {
+        effect = Effect::Refer;
+        message.push_str(&format!(
+            "; the sources do not settle whether it was in force on {as_of}"
+        ));
+    }
+    if effect == Effect::Deny && covered.iter().any(|(_, _, c)| *c == Certainty::Uncertain) {
+        message.push_str("; goods without an ATT category are treated as covered");
+    }
+    if let Some(region) = &e.region {
+        effect = effect.min(Effect::Refer);
+        message.push_str(&format!(
+            "; the measure covers only {region}: confirm where the goods go"
+        ));
+    }
+    if !e.verified {
+        message.push_str(&format!("; reference entry {} is not fully verified", e.id));
+    }
+    evidence.extend(covered.iter().map(|(i, _, _)| format!("goods[{i}]")));
+    Some(Hit {
+        embargo: e,
+        effect,
+        act,
+        message,
+        evidence,
+        government_exempt: false,
+    })
+}

@@ -22,7 +22,7 @@ use std::fmt;
 /// A plug-in as the screener holds it: ready, or refused at load with the
 /// reason (it then yields `refer` wherever it is routed).
 pub enum Loaded {
-    Ready(Plugin),
+    Ready(Box<Plugin>),
     Broken {
         id: String,
         version: String,
@@ -146,7 +146,7 @@ impl Screener {
                 let mut data = Vec::new();
                 codec::encode(&library.subset(&wants), &mut data);
                 let plugin = match sandbox.load(&entry.wasm, data) {
-                    Ok(p) => Loaded::Ready(p),
+                    Ok(p) => Loaded::Ready(Box::new(p)),
                     Err(failure) => broken(i, &entry, failure),
                 };
                 Registered {

@@ -448,10 +448,11 @@ impl Validator {
         &mut self,
         name: &str,
         v: &Value,
+        at_least_one: bool,
         mut item: impl FnMut(&mut Self, &str, &Value) -> Option<T>,
     ) -> Option<Vec<T>> {
         let items = self.list(name, v);
-        if items.is_empty() && v.is_array() {
+        if at_least_one && items.is_empty() && v.is_array() {
             self.problem(name, "expected at least one entry");
         }
         if items.len() > MAX_ENTRIES {
@@ -467,7 +468,7 @@ impl Validator {
     }
 
     fn parties(&mut self, v: &Value) -> Option<Vec<Party>> {
-        let parties = self.tables("parties", v, |s, path, x| s.party(path, x))?;
+        let parties = self.tables("parties", v, true, |s, path, x| s.party(path, x))?;
         if !parties.iter().any(|p| p.role == PartyRole::EndUser) {
             self.problem("parties", "expected at least one party with role end_user");
         }
@@ -495,7 +496,7 @@ impl Validator {
     }
 
     fn goods(&mut self, v: &Value) -> Option<Vec<Goods>> {
-        self.tables("goods", v, |s, path, x| s.goods_item(path, x))
+        self.tables("goods", v, true, |s, path, x| s.goods_item(path, x))
     }
 
     fn goods_item(&mut self, path: &str, v: &Value) -> Option<Goods> {
@@ -687,7 +688,7 @@ impl Validator {
         });
         let transit_consent = match t.map.get("transit_consent") {
             None => Some(Vec::new()),
-            Some(v) => self.tables("documents.transit_consent", v, |s, path, x| {
+            Some(v) => self.tables("documents.transit_consent", v, false, |s, path, x| {
                 let c = s.table(path, x, &["state", "reference"])?;
                 let state = s.req_country(&c, "state");
                 let reference = s.req_string(&c, "reference");

@@ -12,12 +12,16 @@
 //! `attest-rules` and `docs/`.
 
 pub mod application;
+pub mod batch;
 pub mod combine;
 pub mod config;
 pub mod countries;
 pub mod decision;
+pub mod diff;
 pub mod manifest;
 pub mod reference;
+pub mod register;
 pub mod route;
 pub mod sandbox;
 pub mod screen;
+pub mod workload;

@@ -1,10 +1,13 @@
 //! The `attest` command line.
 
 use attest::application::{self, Format};
+use attest::batch::{self, AsOf, Input, Output};
 use attest::config::Config;
+use attest::register::{self, Register, Verification};
 use attest::screen::{Loaded, Screener};
 use attest_rules::model::Date;
 use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -45,6 +48,90 @@ enum Command {
         /// Treat unknown fields as errors instead of warnings.
         #[arg(long)]
         strict: bool,
+        /// Also append each decision to the decision register.
+        #[arg(long)]
+        record: bool,
+        /// The decision register file.
+        #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH)]
+        register: PathBuf,
+    },
+    /// Re-evaluate many applications: JSON Lines in, decisions out, in input order.
+    ///
+    /// INPUT is a JSON Lines file (one application per line; `-` for
+    /// standard input) or a folder of .toml/.json files. Decisions are
+    /// written one per line in input order (an invalid record becomes an
+    /// error record with its line and field paths, and the run goes on).
+    /// Screens on all cores with flat memory. With --out, an interrupted
+    /// run restarted with the same arguments resumes where it stopped and
+    /// ends byte-identical to an uninterrupted one.
+    ///
+    /// Example, "which licences does the new embargo hit":
+    ///   attest register export > past.jsonl
+    ///   attest batch past.jsonl --out before.jsonl --as-of submitted
+    ///   (update data/ or the policies)
+    ///   attest batch past.jsonl --out after.jsonl --as-of submitted --baseline before.jsonl
+    Batch {
+        input: PathBuf,
+        /// Write decisions here (default: standard output, not resumable).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Judge each application by the rules of its own date
+        /// (`submitted`) or of one DATE (YYYY-MM-DD).
+        #[arg(long, default_value = "submitted", value_parser = parse_as_of)]
+        as_of: AsOf,
+        /// Treat unknown fields as errors instead of warnings.
+        #[arg(long)]
+        strict: bool,
+        /// Replace an existing --out instead of resuming it.
+        #[arg(long)]
+        restart: bool,
+        /// No progress line, even on a terminal.
+        #[arg(long)]
+        quiet: bool,
+        /// Also append each decision to the decision register (exactly
+        /// once, also across resumed runs).
+        #[arg(long)]
+        record: bool,
+        /// The decision register file.
+        #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH)]
+        register: PathBuf,
+        /// Compare with earlier decisions for the same input: print each
+        /// changed application (JSON Lines) and an old → new table.
+        #[arg(long, value_name = "OLD_DECISIONS", requires = "out")]
+        baseline: Option<PathBuf>,
+        /// Write the changes found by --baseline here (default: standard output).
+        #[arg(long, value_name = "FILE", requires = "baseline")]
+        changes: Option<PathBuf>,
+    },
+    /// Compare two decision files for the same input.
+    Diff {
+        before: PathBuf,
+        after: PathBuf,
+        /// Write changed applications here (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        changes: Option<PathBuf>,
+    },
+    /// Generate a synthetic workload: realistic, varied applications as
+    /// JSON Lines, the same for the same seed.
+    Gen {
+        #[arg(long, default_value_t = 1000)]
+        count: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Write here (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// The decision register: verify its hash chain, export, show history.
+    Register {
+        /// The decision register file.
+        #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH, global = true)]
+        register: PathBuf,
+        #[command(subcommand)]
+        command: RegisterCommand,
     },
     /// Check applications against the format without screening them.
     Validate {
@@ -58,6 +145,24 @@ enum Command {
     Policy {
         #[command(subcommand)]
         command: PolicyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegisterCommand {
+    /// Check that no record was altered, deleted or reordered; names the
+    /// first bad record. Prints the head hash: keep it outside the database.
+    Verify,
+    /// Write every recorded application as JSON Lines, for re-evaluation.
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Print one application's history: every decision recorded for it.
+    Show {
+        application: String,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
 }
 
@@ -77,6 +182,11 @@ enum OutputFormat {
     Json,
 }
 
+fn parse_as_of(s: &str) -> Result<AsOf, String> {
+    AsOf::parse(s)
+        .ok_or_else(|| format!("expected `submitted` or a date YYYY-MM-DD, found \"{s}\""))
+}
+
 fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
 }
@@ -93,7 +203,44 @@ fn main() -> ExitCode {
             format,
             as_of,
             strict,
-        } => screen(config, &files, format, as_of, strict),
+            record,
+            register,
+        } => {
+            let register = record.then_some(register.as_path());
+            screen(config, &files, format, as_of, strict, register)
+        }
+        Command::Batch {
+            input,
+            out,
+            jobs,
+            as_of,
+            strict,
+            restart,
+            quiet,
+            record,
+            register,
+            baseline,
+            changes,
+        } => {
+            let opts = batch::Options {
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                as_of,
+                strict,
+                progress: !quiet,
+                restart,
+            };
+            let register = record.then_some(register.as_path());
+            let report = baseline.map(|b| (b, changes));
+            run_batch(config, &input, out, &opts, register, report)
+        }
+        Command::Diff {
+            before,
+            after,
+            changes,
+        } => diff(&before, &after, changes.as_deref()),
+        Command::Gen { count, seed, out } => generate(count, seed, out.as_deref()),
+        Command::Register { register, command } => register_command(&register, command),
         Command::Validate { files, strict } => validate(&files, strict),
         Command::Policy {
             command: PolicyCommand::List,
@@ -101,13 +248,187 @@ fn main() -> ExitCode {
     }
 }
 
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("attest: {e}");
+    ExitCode::from(1)
+}
+
+fn open_register(path: &Path) -> Result<Register, ExitCode> {
+    Register::open(path).map_err(|e| fail(&e))
+}
+
+fn run_batch(
+    config: Option<&Path>,
+    input: &Path,
+    out: Option<PathBuf>,
+    opts: &batch::Options,
+    register: Option<&Path>,
+    report: Option<(PathBuf, Option<PathBuf>)>,
+) -> ExitCode {
+    let screener = match screener(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut register = match register.map(open_register).transpose() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let output = out.clone().map_or(Output::Stdout, Output::File);
+    let summary = match batch::run(
+        &screener,
+        &Input::from_path(input),
+        &output,
+        opts,
+        register.as_mut(),
+    ) {
+        Ok(s) => s,
+        Err(e) => return fail(&e),
+    };
+    eprintln!("{summary}");
+    if let (Some((baseline, changes)), Some(out)) = (report, out) {
+        let code = diff(&baseline, &out, changes.as_deref());
+        if code != ExitCode::SUCCESS {
+            return code;
+        }
+    }
+    if summary.invalid > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn diff(before: &Path, after: &Path, changes: Option<&Path>) -> ExitCode {
+    let open = |p: &Path| {
+        std::fs::File::open(p)
+            .map(std::io::BufReader::new)
+            .map_err(|e| format!("{}: {e}", p.display()))
+    };
+    let (mut a, mut b) = match (open(before), open(after)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return fail(&e),
+    };
+    let mut sink: Box<dyn Write> = match changes {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => return fail(&format!("{}: {e}", p.display())),
+        },
+        None => Box::new(std::io::stdout().lock()),
+    };
+    match attest::diff::diff(&mut a, &mut b, &mut sink) {
+        Ok(summary) => {
+            let _ = sink.flush();
+            eprint!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn generate(count: u64, seed: u64, out: Option<&Path>) -> ExitCode {
+    let mut sink: Box<dyn Write> = match out {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => return fail(&format!("{}: {e}", p.display())),
+        },
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    for n in 0..count {
+        let app = attest::workload::application(seed, n);
+        let line = serde_json::to_string(&app).unwrap_or_default();
+        if writeln!(sink, "{line}").is_err() {
+            return ExitCode::from(1);
+        }
+    }
+    match sink.flush() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
+    if !path.exists() {
+        return fail(&format!(
+            "{}: no decision register here (record with --record)",
+            path.display()
+        ));
+    }
+    let register = match open_register(path) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match command {
+        RegisterCommand::Verify => match register.verify() {
+            Ok(Verification::Intact { records, head }) => {
+                println!(
+                    "{}: {records} records, chain intact; head {head}",
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Ok(Verification::Broken { seq, reason }) => {
+                println!("{}: record {seq}: {reason}", path.display());
+                ExitCode::from(3)
+            }
+            Err(e) => fail(&e),
+        },
+        RegisterCommand::Export { out } => {
+            let mut sink: Box<dyn Write> = match out {
+                Some(p) => match std::fs::File::create(&p) {
+                    Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                    Err(e) => return fail(&format!("{}: {e}", p.display())),
+                },
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            match register.export(&mut sink).and_then(|n| {
+                sink.flush()
+                    .map(|_| n)
+                    .map_err(|e| register::RegisterError(e.to_string()))
+            }) {
+                Ok(n) => {
+                    eprintln!("exported {n} applications");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        RegisterCommand::Show {
+            application,
+            format,
+        } => match register.history(&application) {
+            Ok(entries) if entries.is_empty() => {
+                fail(&format!("no record of application {application}"))
+            }
+            Ok(entries) => {
+                for e in entries {
+                    let decision: serde_json::Value =
+                        serde_json::from_str(&e.decision).unwrap_or_default();
+                    match format {
+                        OutputFormat::Json => println!(
+                            "{}",
+                            serde_json::json!({"seq": e.seq, "recorded_at": e.recorded_at, "hash": e.hash, "decision": decision})
+                        ),
+                        OutputFormat::Text => println!(
+                            "#{} recorded {}  {} as of {}  ({} findings)  hash {}",
+                            e.seq,
+                            e.recorded_at,
+                            decision["outcome"].as_str().unwrap_or("?"),
+                            decision["as_of"].as_str().unwrap_or("?"),
+                            decision["findings"].as_array().map_or(0, Vec::len),
+                            &e.hash[..16]
+                        ),
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+    }
+}
+
 /// Loads the configuration and everything it names; any problem stops
 /// here, before an application is read.
 fn screener(config: Option<&Path>) -> Result<Screener, ExitCode> {
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("attest: {e}");
-        ExitCode::from(1)
-    };
     let config = match config {
         Some(path) => Config::load(path).map_err(|e| fail(&e))?,
         None => Config::default(),
@@ -153,9 +474,14 @@ fn screen(
     format: OutputFormat,
     as_of: Option<Date>,
     strict: bool,
+    register: Option<&Path>,
 ) -> ExitCode {
     let screener = match screener(config) {
         Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut register = match register.map(open_register).transpose() {
+        Ok(r) => r,
         Err(code) => return code,
     };
     let mut session = screener.session();
@@ -166,11 +492,20 @@ fn screen(
             continue;
         };
         let decision = session.screen(&parsed.application, as_of);
+        let compact = serde_json::to_string(&decision).unwrap_or_default();
+        if let Some(reg) = register.as_mut() {
+            let app = serde_json::to_string(&parsed.application).unwrap_or_default();
+            let id = &parsed.application.id;
+            if let Err(e) = reg
+                .append(id, &decision.provenance.input_sha256, &app, &compact, None)
+                .and_then(|_| reg.commit())
+            {
+                return fail(&e);
+            }
+        }
         match format {
             OutputFormat::Json if files.len() == 1 => println!("{}", decision.to_json()),
-            OutputFormat::Json => {
-                println!("{}", serde_json::to_string(&decision).unwrap_or_default())
-            }
+            OutputFormat::Json => println!("{compact}"),
             OutputFormat::Text => println!("{}", decision.to_text()),
         }
     }

@@ -33,6 +33,14 @@ pub enum Loaded {
 }
 
 impl Loaded {
+    /// sha256 of the module bytes.
+    pub fn sha256(&self) -> &str {
+        match self {
+            Loaded::Ready(p) => &p.sha256,
+            Loaded::Broken { sha256, .. } => sha256,
+        }
+    }
+
     pub fn id(&self) -> &str {
         match self {
             Loaded::Ready(p) => &p.manifest.id,

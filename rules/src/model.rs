@@ -82,6 +82,20 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Country {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -161,6 +175,13 @@ macro_rules! spec_enum {
         impl core::fmt::Display for $name {
             fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(self.as_str())
+            }
+        }
+
+        #[cfg(feature = "serde")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
             }
         }
     };
@@ -286,6 +307,7 @@ spec_enum! {
 
 /// One transfer application.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Application {
     /// The authority's reference (FP Art. 7, ATT Art. 12).
     pub id: String,
@@ -294,26 +316,32 @@ pub struct Application {
     /// The default "as of" date of the screening.
     pub submitted: Date,
     pub permanence: Permanence,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub temporary_purpose: Option<TemporaryPurpose>,
     pub applicant: Applicant,
     pub route: Route,
     pub parties: Vec<Party>,
     pub goods: Vec<Goods>,
     pub documents: Documents,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub end_use: Option<EndUse>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub sale: Option<Sale>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Applicant {
     pub name: String,
     pub state: Country,
     pub kind: ApplicantKind,
     /// Dealer or broker registration number (FP Art. 15(1)(a)).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub registration: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Route {
     pub origin: Country,
     pub destination: Country,
@@ -323,66 +351,86 @@ pub struct Route {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Party {
     pub role: PartyRole,
     pub name: String,
     pub state: Country,
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub party_type: PartyType,
     /// Broker registration (FP Art. 15).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub registration: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Goods {
     pub description: String,
     pub item: ItemKind,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub att_category: Option<AttCategory>,
     /// National control list or EU Common Military List entry (ATT Art. 5).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub control_entry: Option<String>,
     pub quantity: u64,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub unit_value: Option<f64>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub currency: Option<String>,
     pub manufacture: Manufacture,
     /// FP Art. 9.
     pub deactivated: bool,
     /// FP Art. 8.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub marking: Option<Marking>,
 }
 
 /// FP Art. 8 marking of a firearm.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Marking {
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub manufacturer: Option<String>,
     /// Country of manufacture.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub country: Option<Country>,
     /// Every item bears a unique serial number.
     pub serial_numbers: bool,
     pub import_marking: bool,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub year: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Documents {
     /// FP Art. 10(2)(a), 10(3); ATT Art. 8.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub import_licence: Option<ImportLicence>,
     /// FP Art. 10(5); ATT Art. 11(2).
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub end_user_certificate: Option<EndUserCertificate>,
     /// FP Art. 10(2)(b): each transit state's written notice of no objection.
     pub transit_consent: Vec<TransitConsent>,
     /// FP Art. 10(4): the importer undertakes to confirm receipt.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub delivery_verification: Option<bool>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ImportLicence {
     pub number: String,
     pub issued_by: Country,
     /// Optional in the format so that FP Art. 10(3) (licence content) can
     /// report a licence without an expiry date instead of rejecting it.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub valid_until: Option<Date>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EndUserCertificate {
     pub number: String,
     pub issued_by: Country,
@@ -391,20 +439,25 @@ pub struct EndUserCertificate {
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct TransitConsent {
     pub state: Country,
     pub reference: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct EndUse {
     pub statement: String,
     pub purpose: EndUsePurpose,
 }
 
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Sale {
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub channel: Option<SaleChannel>,
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub payment: Option<Payment>,
 }
 

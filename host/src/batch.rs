@@ -1,0 +1,656 @@
+//! Batch re-evaluation: screens a stream of applications on all cores and
+//! writes one line per application, in input order.
+//!
+//! - **Streaming, flat memory.** A reader thread feeds chunks through a
+//!   bounded channel to the workers; the writer holds only chunks that
+//!   finished early. Memory does not grow with the input.
+//! - **Nothing lost.** Every input record gives exactly one output line: a
+//!   decision, or an error record naming the line and field paths.
+//! - **Resumable.** With `--out`, progress is the output itself: a restarted
+//!   run with the same arguments counts the complete lines already written,
+//!   drops a partial last line, skips that many records and appends. The
+//!   result is byte-identical to an uninterrupted run. A sidecar file
+//!   (`OUT.batch`) records the arguments so that a different run does not
+//!   append to the wrong file.
+
+use crate::application::{self, Format};
+use crate::decision::Decision;
+use crate::register::Register;
+use crate::screen::{Screener, Session};
+use attest_rules::model::Date;
+use attest_rules::Outcome;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Records per unit of work: large enough that channel traffic is noise
+/// next to screening, small enough that a resumed run repeats little.
+const CHUNK: usize = 64;
+
+/// Which date each application is judged by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AsOf {
+    /// Each application's own `submitted` date.
+    Submitted,
+    /// One date for all.
+    Date(Date),
+}
+
+impl AsOf {
+    pub fn parse(text: &str) -> Option<AsOf> {
+        match text {
+            "submitted" => Some(AsOf::Submitted),
+            other => Date::parse(other).map(AsOf::Date),
+        }
+    }
+    fn date(self) -> Option<Date> {
+        match self {
+            AsOf::Submitted => None,
+            AsOf::Date(d) => Some(d),
+        }
+    }
+}
+
+impl fmt::Display for AsOf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AsOf::Submitted => f.write_str("submitted"),
+            AsOf::Date(d) => d.fmt(f),
+        }
+    }
+}
+
+/// Where applications come from.
+#[derive(Clone, Debug)]
+pub enum Input {
+    /// JSON Lines: one application per line (`-` for standard input).
+    JsonLines(PathBuf),
+    /// A folder of `.toml` and `.json` files, taken in name order.
+    Directory(PathBuf),
+}
+
+impl Input {
+    pub fn from_path(path: &Path) -> Input {
+        if path.is_dir() {
+            Input::Directory(path.to_path_buf())
+        } else {
+            Input::JsonLines(path.to_path_buf())
+        }
+    }
+
+    fn path(&self) -> &Path {
+        match self {
+            Input::JsonLines(p) | Input::Directory(p) => p,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub jobs: usize,
+    pub as_of: AsOf,
+    pub strict: bool,
+    /// Show progress with rate and ETA (only on a terminal).
+    pub progress: bool,
+    /// Ignore and replace an existing output instead of resuming it.
+    pub restart: bool,
+}
+
+/// One finished record: its output line, and what the register keeps.
+struct Done {
+    line: String,
+    /// (application id, canonical application JSON, input sha256), when
+    /// recording.
+    record: Option<(String, String, String)>,
+}
+
+/// Counts for the summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub screened: u64,
+    pub approve: u64,
+    pub refer: u64,
+    pub deny: u64,
+    /// Records that failed validation (error records written).
+    pub invalid: u64,
+    /// Records found already done in the output and skipped.
+    pub resumed: u64,
+}
+
+impl Summary {
+    fn add(&mut self, other: &Summary) {
+        self.screened += other.screened;
+        self.approve += other.approve;
+        self.refer += other.refer;
+        self.deny += other.deny;
+        self.invalid += other.invalid;
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} screened: {} approve, {} refer, {} deny; {} invalid",
+            self.screened, self.approve, self.refer, self.deny, self.invalid
+        )?;
+        if self.resumed > 0 {
+            write!(f, " ({} already done, resumed after them)", self.resumed)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug)]
+pub enum BatchError {
+    Io(String, io::Error),
+    /// The output exists but was written by a different run.
+    NotResumable(String),
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::Io(what, e) => write!(f, "{what}: {e}"),
+            BatchError::NotResumable(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> BatchError {
+    let what = what.into();
+    move |e| BatchError::Io(what, e)
+}
+
+/// One input record: where it came from and its text.
+struct Record {
+    origin: Origin,
+    text: String,
+    format: Format,
+}
+
+#[derive(Clone)]
+enum Origin {
+    Line(u64),
+    File(String),
+}
+
+/// Reads records one at a time, skipping blank lines.
+fn records(
+    input: &Input,
+) -> Result<Box<dyn Iterator<Item = io::Result<Record>> + Send>, BatchError> {
+    match input {
+        Input::JsonLines(path) => {
+            let reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
+                Box::new(BufReader::new(io::stdin()))
+            } else {
+                Box::new(BufReader::new(
+                    File::open(path).map_err(io_err(path.display().to_string()))?,
+                ))
+            };
+            let lines = reader
+                .lines()
+                .enumerate()
+                .filter_map(|(i, line)| match line {
+                    Ok(text) if text.trim().is_empty() => None,
+                    Ok(text) => Some(Ok(Record {
+                        origin: Origin::Line(i as u64 + 1),
+                        text,
+                        format: Format::Json,
+                    })),
+                    Err(e) => Some(Err(e)),
+                });
+            Ok(Box::new(lines))
+        }
+        Input::Directory(dir) => {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(io_err(dir.display().to_string()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("toml" | "json")
+                    )
+                })
+                .collect();
+            files.sort();
+            Ok(Box::new(files.into_iter().map(|path| {
+                let text = std::fs::read_to_string(&path)?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Ok(Record {
+                    origin: Origin::File(name),
+                    text,
+                    format: Format::from_path(&path),
+                })
+            })))
+        }
+    }
+}
+
+/// Screens one record into its output line (and register entry).
+fn screen_record(
+    session: &mut Session<'_>,
+    record: &Record,
+    opts: &Options,
+    recording: bool,
+    counts: &mut Summary,
+) -> Done {
+    match application::parse(&record.text, record.format, opts.strict) {
+        Ok(parsed) => {
+            let decision: Decision = session.screen(&parsed.application, opts.as_of.date());
+            counts.screened += 1;
+            match decision.outcome {
+                Outcome::Approve => counts.approve += 1,
+                Outcome::Refer => counts.refer += 1,
+                Outcome::Deny => counts.deny += 1,
+            }
+            let line = serde_json::to_string(&decision)
+                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+            let record = recording.then(|| {
+                let app = &parsed.application;
+                let json = serde_json::to_string(app).unwrap_or_default();
+                (
+                    app.id.clone(),
+                    json,
+                    decision.provenance.input_sha256.clone(),
+                )
+            });
+            Done { line, record }
+        }
+        Err(e) => {
+            counts.invalid += 1;
+            let problems: Vec<_> = e
+                .problems
+                .iter()
+                .map(|p| json!({"path": p.path, "message": p.message}))
+                .collect();
+            let mut record_json = json!({"error": "invalid application", "problems": problems});
+            match &record.origin {
+                Origin::Line(n) => record_json["line"] = json!(n),
+                Origin::File(f) => record_json["file"] = json!(f),
+            }
+            Done {
+                line: record_json.to_string(),
+                record: None,
+            }
+        }
+    }
+}
+
+/// The arguments that must match for a run to resume another's output.
+fn fingerprint(screener: &Screener, input: &Input, opts: &Options) -> String {
+    let mut modules: Vec<String> = screener
+        .registry()
+        .iter()
+        .map(|r| r.plugin.sha256().to_string())
+        .collect();
+    modules.sort();
+    let data: Vec<&str> = screener
+        .library()
+        .sets
+        .iter()
+        .map(|s| s.sha256.as_str())
+        .collect();
+    json!({
+        "input": input.path().display().to_string(),
+        "as_of": opts.as_of.to_string(),
+        "strict": opts.strict,
+        "modules": modules,
+        "data": data,
+    })
+    .to_string()
+}
+
+/// Prepares the output for appending: returns how many records are already
+/// done. A partial last line (an interrupted write) is cut off.
+fn resume_point(
+    out: &Path,
+    sidecar: &Path,
+    fingerprint: &str,
+    restart: bool,
+    cap: Option<u64>,
+) -> Result<u64, BatchError> {
+    let exists = out.exists();
+    if restart || !exists {
+        File::create(out).map_err(io_err(out.display().to_string()))?;
+        std::fs::write(sidecar, fingerprint).map_err(io_err(sidecar.display().to_string()))?;
+        return Ok(0);
+    }
+    match std::fs::read_to_string(sidecar) {
+        Ok(previous) if previous == fingerprint => {}
+        Ok(_) => {
+            return Err(BatchError::NotResumable(format!(
+                "{} was written by a batch run with other arguments, configuration or data; \
+                 pass --restart to replace it, or choose another --out",
+                out.display()
+            )))
+        }
+        Err(_) => return Err(BatchError::NotResumable(format!(
+            "{} exists and was not written by `attest batch` (no {}); pass --restart to replace it",
+            out.display(),
+            sidecar.display()
+        ))),
+    }
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(out)
+        .map_err(io_err(out.display().to_string()))?;
+    let mut lines = 0u64;
+    let mut complete_len = 0u64;
+    let mut pos = 0u64;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(io_err(out.display().to_string()))?;
+        if n == 0 {
+            break;
+        }
+        for (i, b) in buf[..n].iter().enumerate() {
+            if *b == b'\n' && cap.is_none_or(|cap| lines < cap) {
+                lines += 1;
+                complete_len = pos + i as u64 + 1;
+            }
+        }
+        pos += n as u64;
+    }
+    file.set_len(complete_len)
+        .map_err(io_err(out.display().to_string()))?;
+    file.seek(SeekFrom::End(0))
+        .map_err(io_err(out.display().to_string()))?;
+    Ok(lines)
+}
+
+/// Where decisions go.
+pub enum Output {
+    Stdout,
+    File(PathBuf),
+}
+
+/// The key under which a batch run's records are kept in the register:
+/// the same arguments give the same key, so a resumed run finds its own.
+pub fn run_key(fingerprint: &str) -> String {
+    crate::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(
+        fingerprint.as_bytes(),
+    ))[..16]
+        .to_string()
+}
+
+/// Runs a batch, recording each decision in `register` when given. Returns
+/// the summary of this run plus the records skipped as already done.
+pub fn run(
+    screener: &Screener,
+    input: &Input,
+    output: &Output,
+    opts: &Options,
+    mut register: Option<&mut Register>,
+) -> Result<Summary, BatchError> {
+    let fingerprint = fingerprint(screener, input, opts);
+    let key = run_key(&fingerprint);
+    let register_err = |e: crate::register::RegisterError| BatchError::NotResumable(e.to_string());
+    // A record is done only when both the output and the register have it.
+    let recorded = match register.as_deref() {
+        Some(r) => Some(r.run_progress(&key).map_err(register_err)?),
+        None => None,
+    };
+    let (mut writer, skip): (Box<dyn Write>, u64) = match output {
+        Output::Stdout => (Box::new(io::stdout().lock()), 0),
+        Output::File(path) => {
+            let sidecar = sidecar_path(path);
+            let skip = resume_point(path, &sidecar, &fingerprint, opts.restart, recorded)?;
+            let file = OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(io_err(path.display().to_string()))?;
+            (Box::new(BufWriter::with_capacity(1 << 16, file)), skip)
+        }
+    };
+    let total = if opts.progress && io::stderr().is_terminal() {
+        count(input)
+    } else {
+        None
+    };
+    let mut progress = Progress::new(total, skip, opts.progress && io::stderr().is_terminal());
+    let jobs = opts.jobs.max(1);
+    let mut summary = Summary {
+        resumed: skip,
+        ..Summary::default()
+    };
+
+    let (job_tx, job_rx) = sync_channel::<(u64, Vec<Record>)>(jobs * 4);
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Done>, Summary)>(jobs * 4);
+    let recording = register.is_some();
+    let stop = AtomicBool::new(false);
+    let stop = &stop;
+    let job_rx = Mutex::new(job_rx);
+    let mut read_error: Option<BatchError> = None;
+
+    std::thread::scope(|scope| -> Result<(), BatchError> {
+        // The reader owns the sender: when it finishes, the channel closes
+        // and the workers stop.
+        let reader = scope.spawn(move || -> Result<(), BatchError> {
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut index = 0u64;
+            for record in records(input)?.skip(skip as usize) {
+                if stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                chunk.push(record.map_err(io_err(input.path().display().to_string()))?);
+                if chunk.len() == CHUNK {
+                    if job_tx
+                        .send((
+                            index,
+                            std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)),
+                        ))
+                        .is_err()
+                    {
+                        return Ok(());
+                    }
+                    index += 1;
+                }
+            }
+            if !chunk.is_empty() {
+                let _ = job_tx.send((index, chunk));
+            }
+            Ok(())
+        });
+        for _ in 0..jobs {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || worker(screener, job_rx, done_tx, opts, recording));
+        }
+        drop(done_tx);
+
+        let mut pending: BTreeMap<u64, (Vec<Done>, Summary)> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut seq = skip;
+        let mut failure: Option<BatchError> = None;
+        for (index, lines, counts) in done_rx.iter() {
+            if failure.is_some() {
+                // Drain so that workers and reader can finish and exit.
+                continue;
+            }
+            pending.insert(index, (lines, counts));
+            while let Some((lines, counts)) = pending.remove(&next) {
+                let written =
+                    write_chunk(&mut writer, register.as_deref_mut(), &key, &mut seq, &lines);
+                if let Err(e) = written {
+                    failure = Some(e);
+                    stop.store(true, Ordering::Relaxed);
+                    break;
+                }
+                summary.add(&counts);
+                progress.advance(lines.len() as u64);
+                next += 1;
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        writer.flush().map_err(io_err("output"))?;
+        match reader.join() {
+            Ok(Err(e)) => read_error = Some(e),
+            Ok(Ok(())) => {}
+            Err(_) => {
+                read_error = Some(BatchError::NotResumable(
+                    "input reader stopped unexpectedly".into(),
+                ))
+            }
+        }
+        Ok(())
+    })?;
+    progress.finish();
+    match read_error {
+        Some(e) => Err(e),
+        None => Ok(summary),
+    }
+}
+
+/// Writes one chunk in order: each record to the register (when
+/// recording) and then to the output, and commits the register. A record
+/// is done only when both have it; resuming repeats what only one has, and
+/// the register skips what it already holds.
+fn write_chunk(
+    writer: &mut dyn Write,
+    mut register: Option<&mut Register>,
+    key: &str,
+    seq: &mut u64,
+    lines: &[Done],
+) -> Result<(), BatchError> {
+    let register_err = |e: crate::register::RegisterError| {
+        BatchError::Io("decision register".into(), io::Error::other(e.0))
+    };
+    for done in lines {
+        if let (Some(reg), Some((id, app, input_sha))) = (register.as_deref_mut(), &done.record) {
+            let run = format!("{key}:{seq}");
+            reg.append(id, input_sha, app, &done.line, Some(&run))
+                .map_err(register_err)?;
+        }
+        writer
+            .write_all(done.line.as_bytes())
+            .map_err(io_err("output"))?;
+        writer.write_all(b"\n").map_err(io_err("output"))?;
+        *seq += 1;
+    }
+    if let Some(reg) = register {
+        reg.commit().map_err(register_err)?;
+    }
+    Ok(())
+}
+
+fn worker(
+    screener: &Screener,
+    jobs: &Mutex<Receiver<(u64, Vec<Record>)>>,
+    done: std::sync::mpsc::SyncSender<(u64, Vec<Done>, Summary)>,
+    opts: &Options,
+    recording: bool,
+) {
+    let mut session = screener.session();
+    loop {
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok((index, records)) = job else { return };
+        let mut counts = Summary::default();
+        let lines = records
+            .iter()
+            .map(|r| screen_record(&mut session, r, opts, recording, &mut counts))
+            .collect();
+        if done.send((index, lines, counts)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The sidecar that records which run an output belongs to.
+pub fn sidecar_path(out: &Path) -> PathBuf {
+    let mut name = out.as_os_str().to_owned();
+    name.push(".batch");
+    PathBuf::from(name)
+}
+
+/// How many records the input holds, for the progress bar's ETA.
+fn count(input: &Input) -> Option<u64> {
+    records(input).ok().map(|r| r.count() as u64)
+}
+
+/// A progress line on standard error: done, total, rate and ETA.
+struct Progress {
+    total: Option<u64>,
+    done: u64,
+    started: Instant,
+    last: Instant,
+    shown: bool,
+    enabled: bool,
+    base: u64,
+}
+
+impl Progress {
+    fn new(total: Option<u64>, already: u64, enabled: bool) -> Progress {
+        let now = Instant::now();
+        Progress {
+            total,
+            done: already,
+            started: now,
+            last: now,
+            shown: false,
+            enabled,
+            base: already,
+        }
+    }
+
+    fn advance(&mut self, n: u64) {
+        self.done += n;
+        if self.enabled && self.last.elapsed() >= Duration::from_millis(200) {
+            self.last = Instant::now();
+            self.draw();
+        }
+    }
+
+    fn draw(&mut self) {
+        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
+        let rate = (self.done - self.base) as f64 / secs;
+        let line = match self.total {
+            Some(total) if rate > 0.0 => {
+                let eta = (total.saturating_sub(self.done)) as f64 / rate;
+                let pct = 100.0 * self.done as f64 / total.max(1) as f64;
+                format!(
+                    "{}/{} ({pct:.1}%)  {rate:.0}/s  ETA {}",
+                    self.done,
+                    total,
+                    clock(eta)
+                )
+            }
+            _ => format!("{}  {rate:.0}/s", self.done),
+        };
+        eprint!("\r\x1b[2K{line}");
+        self.shown = true;
+    }
+
+    fn finish(&mut self) {
+        if self.enabled {
+            self.draw();
+        }
+        if self.shown {
+            eprintln!();
+        }
+    }
+}
+
+fn clock(secs: f64) -> String {
+    let s = secs.round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+}

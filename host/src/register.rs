@@ -1,0 +1,333 @@
+//! The decision register: every screened application (canonical JSON), its
+//! decision (which names the plug-in and data hashes used) and the time it
+//! was recorded, in an embedded SQLite database, kept for the ten years FP
+//! Art. 7 and ATT Art. 12(3) ask for.
+//!
+//! Append-only: triggers refuse UPDATE and DELETE, and each record carries
+//! `hash = sha256(previous hash, its own fields)`, so that `verify` detects
+//! any altered, deleted or reordered record and names the first bad one,
+//! even if someone bypasses the triggers with another SQLite client. The
+//! head hash printed by `verify` should be kept outside the database (in
+//! the case file, say): only that detects removal of the newest records.
+
+use crate::reference::hex;
+use rusqlite::{params, Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+/// The file used when none is given.
+pub const DEFAULT_PATH: &str = "attest-register.sqlite";
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS records (
+    seq            INTEGER PRIMARY KEY,
+    recorded_at    TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    input_sha256   TEXT NOT NULL,
+    application    TEXT NOT NULL,
+    decision       TEXT NOT NULL,
+    run            TEXT,
+    prev_hash      TEXT NOT NULL,
+    hash           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS records_application ON records(application_id);
+CREATE UNIQUE INDEX IF NOT EXISTS records_run ON records(run) WHERE run IS NOT NULL;
+CREATE TRIGGER IF NOT EXISTS records_no_update BEFORE UPDATE ON records
+BEGIN SELECT RAISE(ABORT, 'the decision register is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
+BEGIN SELECT RAISE(ABORT, 'the decision register is append-only'); END;
+";
+
+#[derive(Debug)]
+pub struct RegisterError(pub String);
+
+impl fmt::Display for RegisterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "decision register: {}", self.0)
+    }
+}
+
+impl std::error::Error for RegisterError {}
+
+impl From<rusqlite::Error> for RegisterError {
+    fn from(e: rusqlite::Error) -> RegisterError {
+        RegisterError(e.to_string())
+    }
+}
+
+/// One record as stored.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    pub seq: u64,
+    pub recorded_at: String,
+    pub application_id: String,
+    pub input_sha256: String,
+    pub application: String,
+    pub decision: String,
+    pub run: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Entry {
+    /// The chain hash over the previous hash and every field.
+    fn compute_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [
+            self.prev_hash.as_str(),
+            &self.seq.to_string(),
+            &self.recorded_at,
+            &self.application_id,
+            &self.input_sha256,
+            &self.application,
+            &self.decision,
+            self.run.as_deref().unwrap_or(""),
+        ] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        hex(&h.finalize())
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    /// Every record chains; `head` is the newest record's hash.
+    Intact { records: u64, head: String },
+    /// The first record that does not verify, and why.
+    Broken { seq: u64, reason: String },
+}
+
+pub struct Register {
+    conn: Connection,
+    /// Uncommitted appends since the last commit.
+    pending: u32,
+}
+
+impl Register {
+    /// Opens (creating if needed) the register at `path`.
+    pub fn open(path: &Path) -> Result<Register, RegisterError> {
+        let conn = Connection::open(path)
+            .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Register { conn, pending: 0 })
+    }
+
+    fn head(&self) -> Result<(u64, String), RegisterError> {
+        let head = self
+            .conn
+            .query_row(
+                "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
+            )
+            .optional()?;
+        Ok(head.unwrap_or((0, GENESIS.to_string())))
+    }
+
+    /// Appends one record. With `run` (a batch run's key and the record's
+    /// position), a record already present for that key is not appended
+    /// again: a resumed batch records each application exactly once.
+    pub fn append(
+        &mut self,
+        application_id: &str,
+        input_sha256: &str,
+        application_json: &str,
+        decision_json: &str,
+        run: Option<&str>,
+    ) -> Result<Option<u64>, RegisterError> {
+        if let Some(run) = run {
+            let exists: Option<i64> = self
+                .conn
+                .query_row("SELECT seq FROM records WHERE run = ?1", [run], |r| {
+                    r.get(0)
+                })
+                .optional()?;
+            if exists.is_some() {
+                return Ok(None);
+            }
+        }
+        if self.pending == 0 {
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        let (last, prev_hash) = self.head()?;
+        let mut entry = Entry {
+            seq: last + 1,
+            recorded_at: now_utc(),
+            application_id: application_id.into(),
+            input_sha256: input_sha256.into(),
+            application: application_json.into(),
+            decision: decision_json.into(),
+            run: run.map(String::from),
+            prev_hash,
+            hash: String::new(),
+        };
+        entry.hash = entry.compute_hash();
+        self.conn.execute(
+            "INSERT INTO records (seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                entry.seq as i64,
+                entry.recorded_at,
+                entry.application_id,
+                entry.input_sha256,
+                entry.application,
+                entry.decision,
+                entry.run,
+                entry.prev_hash,
+                entry.hash
+            ],
+        )?;
+        self.pending += 1;
+        Ok(Some(entry.seq))
+    }
+
+    /// Makes every append so far durable.
+    pub fn commit(&mut self) -> Result<(), RegisterError> {
+        if self.pending > 0 {
+            self.conn.execute_batch("COMMIT")?;
+            self.pending = 0;
+        }
+        Ok(())
+    }
+
+    /// How many records a batch run (by key prefix) has recorded.
+    pub fn run_progress(&self, run_key: &str) -> Result<u64, RegisterError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM records WHERE run >= ?1 AND run < ?2",
+            params![format!("{run_key}:"), format!("{run_key};")],
+            |r| r.get(0),
+        )?;
+        Ok(n as u64)
+    }
+
+    fn entries(&self, filter: Option<&str>) -> Result<Vec<Entry>, RegisterError> {
+        let sql = match filter {
+            Some(_) => "SELECT seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash FROM records WHERE application_id = ?1 ORDER BY seq",
+            None => "SELECT seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash FROM records ORDER BY seq",
+        };
+        let mut stmt = self.conn.prepare(sql)?;
+        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Entry> {
+            Ok(Entry {
+                seq: r.get::<_, i64>(0)? as u64,
+                recorded_at: r.get(1)?,
+                application_id: r.get(2)?,
+                input_sha256: r.get(3)?,
+                application: r.get(4)?,
+                decision: r.get(5)?,
+                run: r.get(6)?,
+                prev_hash: r.get(7)?,
+                hash: r.get(8)?,
+            })
+        };
+        let rows = match filter {
+            Some(id) => stmt.query_map([id], map)?.collect::<Result<Vec<_>, _>>()?,
+            None => stmt.query_map([], map)?.collect::<Result<Vec<_>, _>>()?,
+        };
+        Ok(rows)
+    }
+
+    /// Walks the chain from the first record and reports the first that
+    /// was altered (its hash does not match its fields), deleted (a gap in
+    /// the sequence) or moved (it does not chain to its predecessor).
+    pub fn verify(&self) -> Result<Verification, RegisterError> {
+        let mut prev = GENESIS.to_string();
+        let mut expected = 1u64;
+        for e in self.entries(None)? {
+            if e.seq != expected {
+                return Ok(Verification::Broken {
+                    seq: expected,
+                    reason: format!(
+                        "record {expected} is missing (deleted); the next present is {}",
+                        e.seq
+                    ),
+                });
+            }
+            if e.prev_hash != prev {
+                return Ok(Verification::Broken {
+                    seq: e.seq,
+                    reason: "does not chain to the record before it (records removed or reordered)"
+                        .into(),
+                });
+            }
+            if e.compute_hash() != e.hash {
+                return Ok(Verification::Broken {
+                    seq: e.seq,
+                    reason: "its contents do not match its hash (altered)".into(),
+                });
+            }
+            prev = e.hash;
+            expected += 1;
+        }
+        Ok(Verification::Intact {
+            records: expected - 1,
+            head: prev,
+        })
+    }
+
+    /// Writes every recorded application as JSON Lines, oldest first, for
+    /// re-evaluation with `attest batch`.
+    pub fn export(&self, out: &mut dyn Write) -> Result<u64, RegisterError> {
+        let mut n = 0;
+        for e in self.entries(None)? {
+            writeln!(out, "{}", e.application).map_err(|e| RegisterError(e.to_string()))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Every record of one application, oldest first.
+    pub fn history(&self, application_id: &str) -> Result<Vec<Entry>, RegisterError> {
+        self.entries(Some(application_id))
+    }
+}
+
+impl Drop for Register {
+    fn drop(&mut self) {
+        let _ = self.commit();
+    }
+}
+
+/// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem / 60) % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_clock_formats_as_rfc_3339_utc() {
+        let t = now_utc();
+        assert_eq!(t.len(), 20, "{t}");
+        assert!(t.starts_with("20") && t.ends_with('Z'));
+    }
+}

@@ -1,0 +1,445 @@
+//! Batch re-evaluation and the decision register, as an analyst uses them
+//! from the command line.
+
+mod common;
+
+use attest::workload;
+use common::*;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn attest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .output()
+        .expect("attest runs")
+}
+
+fn workdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attest-batch-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn generate(dir: &Path, count: u64, seed: u64) -> String {
+    let path = dir.join("apps.jsonl");
+    let out = attest(&[
+        "gen",
+        "--count",
+        &count.to_string(),
+        "--seed",
+        &seed.to_string(),
+        "--out",
+        s(&path),
+    ]);
+    assert!(out.status.success());
+    path.to_str().unwrap().to_string()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_batch_gives_the_same_decisions_as_screening_each_application_alone() {
+    let dir = workdir("same");
+    let apps = generate(&dir, 600, 11);
+    let out = dir.join("decisions.jsonl");
+    let run = attest(&["batch", &apps, "--out", s(&out), "--jobs", "2"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let lines: Vec<String> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    assert_eq!(lines.len(), 600);
+    for (n, line) in lines.iter().enumerate() {
+        let alone = screener().screen(&workload::application(11, n as u64), None);
+        assert_eq!(
+            line,
+            &serde_json::to_string(&alone).unwrap(),
+            "application {n}"
+        );
+    }
+    let summary = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        summary.contains("600 screened:") && summary.contains("0 invalid"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
+    let dir = workdir("malformed");
+    let apps = generate(&dir, 20, 3);
+    let mut text = std::fs::read_to_string(&apps).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let broken = lines[4].replace("\"quantity\":", "\"quantity\":-");
+    lines[4] = &broken;
+    lines.insert(10, "this is not json");
+    text = lines.join("\n");
+    let input = dir.join("mixed.jsonl");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("out.jsonl");
+    let run = attest(&["batch", s(&input), "--out", s(&out)]);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "invalid records make the exit status 2"
+    );
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(written.len(), 21, "one line per input record");
+    assert_eq!(written[4]["line"], 5);
+    assert_eq!(written[4]["problems"][0]["path"], "goods[0].quantity");
+    assert_eq!(written[10]["line"], 11);
+    assert!(written[10]["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("not a valid JSON document"));
+    assert_eq!(
+        written.iter().filter(|d| d["outcome"].is_string()).count(),
+        19
+    );
+    assert!(
+        String::from_utf8_lossy(&run.stderr).contains("19 screened")
+            && String::from_utf8_lossy(&run.stderr).contains("2 invalid")
+    );
+}
+
+/// Starts a batch, waits until it has written at least `lines` lines, then
+/// kills it (SIGKILL: no chance to clean up).
+fn kill_midway(args: &[&str], out: &Path, lines: usize) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let written = std::fs::read(out)
+            .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+            .unwrap_or(0);
+        if written >= lines {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "batch never reached {lines} lines"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "batch finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_records_each_once() {
+    let dir = workdir("resume");
+    let apps = generate(&dir, 4000, 21);
+    let full = dir.join("full.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&full)])
+        .status
+        .success());
+
+    let out = dir.join("resumed.jsonl");
+    let register = dir.join("register.sqlite");
+    let args = [
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ];
+    kill_midway(&args, &out, 300);
+    let partial = std::fs::read(&out)
+        .unwrap()
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count();
+    assert!(partial < 4000, "killed before the end ({partial} lines)");
+    let resumed = attest(&args);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&resumed.stderr).contains("already done, resumed after them"));
+    assert!(
+        std::fs::read(&out).unwrap() == std::fs::read(&full).unwrap(),
+        "resumed output differs from an uninterrupted run"
+    );
+
+    let verify = attest(&["register", "verify", "--register", s(&register)]);
+    let text = String::from_utf8_lossy(&verify.stdout);
+    assert!(text.contains("4000 records, chain intact"), "{text}");
+}
+
+#[test]
+fn resuming_with_other_arguments_is_refused_rather_than_mixing_two_runs() {
+    let dir = workdir("mismatch");
+    let apps = generate(&dir, 50, 4);
+    let out = dir.join("out.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&out)]).status.success());
+    let other = attest(&["batch", &apps, "--out", s(&out), "--as-of", "2020-01-01"]);
+    assert_eq!(other.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&other.stderr)
+        .contains("written by a batch run with other arguments"));
+    assert!(attest(&[
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--as-of",
+        "2020-01-01",
+        "--restart"
+    ])
+    .status
+    .success());
+}
+
+#[test]
+fn a_directory_of_application_files_is_a_batch_input() {
+    let out = attest(&["batch", EXAMPLES, "--quiet"]);
+    assert!(out.status.success());
+    let ids: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["application"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "GB-EXP-2026-000123",
+            "XA-EXP-2026-000007",
+            "XA-EXP-2026-000100"
+        ]
+    );
+}
+
+#[test]
+fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
+    let dir = workdir("diff");
+    let mut app = clean_export();
+    app.licensing_state = c("DE");
+    app.route.origin = c("DE");
+    app.applicant.state = c("DE");
+    app.route.destination = c("VE");
+    app.route.transit.clear();
+    app.documents.transit_consent.clear();
+    for p in &mut app.parties {
+        p.state = c("VE");
+    }
+    app.documents.import_licence.as_mut().unwrap().issued_by = c("VE");
+    let input = dir.join("ve.jsonl");
+    std::fs::write(&input, serde_json::to_string(&app).unwrap() + "\n").unwrap();
+    let before = dir.join("before.jsonl");
+    assert!(attest(&[
+        "batch",
+        s(&input),
+        "--out",
+        s(&before),
+        "--as-of",
+        "2017-06-01"
+    ])
+    .status
+    .success());
+    let after = dir.join("after.jsonl");
+    let run = attest(&[
+        "batch",
+        s(&input),
+        "--out",
+        s(&after),
+        "--as-of",
+        "2018-01-01",
+        "--baseline",
+        s(&before),
+    ]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let change: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(
+        (change["before"].as_str(), change["after"].as_str()),
+        (Some("approve"), Some("deny"))
+    );
+    assert_eq!(
+        change["added"],
+        serde_json::json!(["eu-cp.criterion-1.international-obligations deny eu-cp"])
+    );
+    let table = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        table.contains("1 compared, 1 changed") && table.contains("approve    deny"),
+        "{table}"
+    );
+}
+
+/// A register with 5 screened examples.
+fn register_with_five(name: &str) -> PathBuf {
+    let dir = workdir(name);
+    let register = dir.join("register.sqlite");
+    let apps = generate(&dir, 5, 9);
+    assert!(attest(&[
+        "batch",
+        &apps,
+        "--out",
+        s(&dir.join("d.jsonl")),
+        "--record",
+        "--register",
+        s(&register)
+    ])
+    .status
+    .success());
+    register
+}
+
+/// Opens the register behind Attest's back, as a tamperer would, dropping
+/// the append-only triggers.
+fn tamper(register: &Path, sql: &str) {
+    let conn = Connection::open(register).unwrap();
+    conn.execute_batch("DROP TRIGGER records_no_update; DROP TRIGGER records_no_delete;")
+        .unwrap();
+    conn.execute_batch(sql).unwrap();
+}
+
+fn verify(register: &Path) -> (Option<i32>, String) {
+    let out = attest(&["register", "verify", "--register", s(register)]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_register_refuses_updates_and_deletes_through_sqlite() {
+    let register = register_with_five("triggers");
+    let conn = Connection::open(&register).unwrap();
+    let err = conn
+        .execute("UPDATE records SET decision = '{}' WHERE seq = 2", [])
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(conn
+        .execute("DELETE FROM records WHERE seq = 2", [])
+        .is_err());
+    assert_eq!(verify(&register).0, Some(0));
+}
+
+#[test]
+fn an_edited_register_record_is_detected_and_named() {
+    let register = register_with_five("edit");
+    tamper(&register, "UPDATE records SET decision = replace(decision, '\"outcome\":\"deny\"', '\"outcome\":\"approve\"') WHERE seq = 3; UPDATE records SET application = application || ' ' WHERE seq = 3;");
+    let (code, text) = verify(&register);
+    assert_eq!(code, Some(3));
+    assert!(
+        text.contains("record 3: its contents do not match its hash (altered)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_deleted_register_record_is_detected_and_named() {
+    let register = register_with_five("delete");
+    tamper(&register, "DELETE FROM records WHERE seq = 2;");
+    let (code, text) = verify(&register);
+    assert_eq!(code, Some(3));
+    assert!(text.contains("record 2 is missing (deleted)"), "{text}");
+}
+
+#[test]
+fn swapped_register_records_are_detected_and_named() {
+    let register = register_with_five("swap");
+    tamper(
+        &register,
+        "UPDATE records SET seq = 100 WHERE seq = 2; UPDATE records SET seq = 2 WHERE seq = 4; UPDATE records SET seq = 4 WHERE seq = 100;",
+    );
+    let (code, text) = verify(&register);
+    assert_eq!(code, Some(3));
+    assert!(
+        text.contains("record 2: does not chain to the record before it"),
+        "{text}"
+    );
+}
+
+#[test]
+fn screen_record_and_register_export_and_show_round_trip() {
+    let dir = workdir("export");
+    let register = dir.join("register.sqlite");
+    let example = format!("{EXAMPLES}/xa-kp-ammunition.toml");
+    for _ in 0..2 {
+        let out = attest(&[
+            "screen",
+            "--record",
+            "--register",
+            s(&register),
+            "--format",
+            "json",
+            &example,
+        ]);
+        assert!(out.status.success());
+    }
+    let show = attest(&[
+        "register",
+        "show",
+        "XA-EXP-2026-000007",
+        "--register",
+        s(&register),
+    ]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.lines().all(|l| l.contains("deny as of 2026-10-02")),
+        "{text}"
+    );
+    let exported = dir.join("export.jsonl");
+    assert!(attest(&[
+        "register",
+        "export",
+        "--register",
+        s(&register),
+        "--out",
+        s(&exported)
+    ])
+    .status
+    .success());
+    let rescreened = attest(&["batch", s(&exported), "--quiet"]);
+    let line = String::from_utf8(rescreened.stdout).unwrap();
+    let decision: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
+    let direct = serde_json::to_value(screen(
+        &attest::application::parse(
+            &std::fs::read_to_string(&example).unwrap(),
+            attest::application::Format::Toml,
+            true,
+        )
+        .unwrap()
+        .application,
+    ))
+    .unwrap();
+    assert_eq!(
+        decision, direct,
+        "re-evaluating the export gives the recorded decision"
+    );
+}

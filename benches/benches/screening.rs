@@ -122,5 +122,31 @@ fn full_stack(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, boundary, att_policy, full_stack);
+/// `attest batch` end to end (parse, validate, screen, serialise, write in
+/// order) on 2,000 generated applications, on 1 and 2 workers.
+fn batch_throughput(c: &mut Criterion) {
+    use attest::batch::{self, AsOf, Input, Output};
+    let dir = std::env::temp_dir().join(format!("attest-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let input = dir.join("apps.jsonl");
+    let lines: Vec<String> =
+        (0..2_000).map(|n| serde_json::to_string(&attest::workload::application(1, n)).unwrap()).collect();
+    std::fs::write(&input, lines.join("\n")).unwrap();
+    let mut config = Config::default();
+    config.limits.isolation = Isolation::Reuse;
+    let screener = Screener::new(config).unwrap();
+    let mut group = c.benchmark_group("batch-2000");
+    group.sample_size(10);
+    for jobs in [1, 2] {
+        let opts = batch::Options { jobs, as_of: AsOf::Submitted, strict: false, progress: false, restart: true };
+        let out = Output::File(dir.join(format!("out-{jobs}.jsonl")));
+        group.bench_function(format!("reuse-{jobs}-workers"), |b| {
+            b.iter(|| batch::run(&screener, &Input::JsonLines(input.clone()), &out, &opts, None).unwrap())
+        });
+    }
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, boundary, att_policy, full_stack, batch_throughput);
 criterion_main!(benches);

@@ -4,6 +4,7 @@ use attest::application::{self, Format};
 use attest::batch::{self, AsOf, Input, Output};
 use attest::config::Config;
 use attest::register::{self, Register, Verification};
+use attest::sandbox::Isolation;
 use attest::screen::{Loaded, Screener};
 use attest_rules::model::Date;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -98,6 +99,11 @@ enum Command {
         /// The decision register file.
         #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH)]
         register: PathBuf,
+        /// Instances per application: `fresh` (nothing carries over; the
+        /// default) or `reuse` (several times faster; trusted, pinned
+        /// modules only: see docs/security.md). Overrides the configuration.
+        #[arg(long, value_enum)]
+        isolation: Option<IsolationArg>,
         /// Compare with earlier decisions for the same input: print each
         /// changed application (JSON Lines) and an old → new table.
         #[arg(long, value_name = "OLD_DECISIONS", requires = "out")]
@@ -175,6 +181,12 @@ enum PolicyCommand {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum IsolationArg {
+    Fresh,
+    Reuse,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum OutputFormat {
     /// A summary for a licensing officer.
     Text,
@@ -219,6 +231,7 @@ fn main() -> ExitCode {
             quiet,
             record,
             register,
+            isolation,
             baseline,
             changes,
         } => {
@@ -232,7 +245,11 @@ fn main() -> ExitCode {
             };
             let register = record.then_some(register.as_path());
             let report = baseline.map(|b| (b, changes));
-            run_batch(config, &input, out, &opts, register, report)
+            let isolation = isolation.map(|i| match i {
+                IsolationArg::Fresh => Isolation::Fresh,
+                IsolationArg::Reuse => Isolation::Reuse,
+            });
+            run_batch(config, isolation, &input, out, &opts, register, report)
         }
         Command::Diff {
             before,
@@ -259,13 +276,14 @@ fn open_register(path: &Path) -> Result<Register, ExitCode> {
 
 fn run_batch(
     config: Option<&Path>,
+    isolation: Option<Isolation>,
     input: &Path,
     out: Option<PathBuf>,
     opts: &batch::Options,
     register: Option<&Path>,
     report: Option<(PathBuf, Option<PathBuf>)>,
 ) -> ExitCode {
-    let screener = match screener(config) {
+    let screener = match screener_with(config, isolation) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -429,10 +447,18 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
 /// Loads the configuration and everything it names; any problem stops
 /// here, before an application is read.
 fn screener(config: Option<&Path>) -> Result<Screener, ExitCode> {
-    let config = match config {
+    screener_with(config, None)
+}
+
+/// As [`screener`], with the configuration's isolation overridden.
+fn screener_with(config: Option<&Path>, isolation: Option<Isolation>) -> Result<Screener, ExitCode> {
+    let mut config = match config {
         Some(path) => Config::load(path).map_err(|e| fail(&e))?,
         None => Config::default(),
     };
+    if let Some(isolation) = isolation {
+        config.limits.isolation = isolation;
+    }
     Screener::new(config).map_err(|e| fail(&e))
 }
 

@@ -129,8 +129,9 @@ fn batch_throughput(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("attest-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("apps.jsonl");
-    let lines: Vec<String> =
-        (0..2_000).map(|n| serde_json::to_string(&attest::workload::application(1, n)).unwrap()).collect();
+    let lines: Vec<String> = (0..2_000)
+        .map(|n| serde_json::to_string(&attest::workload::application(1, n)).unwrap())
+        .collect();
     std::fs::write(&input, lines.join("\n")).unwrap();
     let mut config = Config::default();
     config.limits.isolation = Isolation::Reuse;
@@ -138,10 +139,25 @@ fn batch_throughput(c: &mut Criterion) {
     let mut group = c.benchmark_group("batch-2000");
     group.sample_size(10);
     for jobs in [1, 2] {
-        let opts = batch::Options { jobs, as_of: AsOf::Submitted, strict: false, progress: false, restart: true };
+        let opts = batch::Options {
+            jobs,
+            as_of: AsOf::Submitted,
+            strict: false,
+            progress: false,
+            restart: true,
+        };
         let out = Output::File(dir.join(format!("out-{jobs}.jsonl")));
         group.bench_function(format!("reuse-{jobs}-workers"), |b| {
-            b.iter(|| batch::run(&screener, &Input::JsonLines(input.clone()), &out, &opts, None).unwrap())
+            b.iter(|| {
+                batch::run(
+                    &screener,
+                    &Input::JsonLines(input.clone()),
+                    &out,
+                    &opts,
+                    None,
+                )
+                .unwrap()
+            })
         });
     }
     group.finish();

@@ -337,11 +337,13 @@ fn resume_point(
                 out.display()
             )))
         }
-        Err(_) => return Err(BatchError::NotResumable(format!(
+        Err(_) => {
+            return Err(BatchError::NotResumable(format!(
             "{} exists and was not written by `attest batch` (no {}); pass --restart to replace it",
             out.display(),
             sidecar.display()
-        ))),
+        )))
+        }
     }
     let mut file = OpenOptions::new()
         .read(true)

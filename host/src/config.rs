@@ -35,6 +35,9 @@ pub struct Config {
     /// (data set name, TOML text), in name order.
     pub data: Vec<(String, String)>,
     pub policies: Vec<PolicyEntry>,
+    /// Where compiled modules are cached (`module_cache`); none: compile
+    /// every module at start-up. Set by the CLI, not by the file.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// A configuration that cannot be used, naming the key.
@@ -249,6 +252,7 @@ impl Config {
             limits,
             data,
             policies,
+            cache_dir: None,
         })
     }
 }

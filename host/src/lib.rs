@@ -19,6 +19,7 @@ pub mod countries;
 pub mod decision;
 pub mod diff;
 pub mod manifest;
+pub mod module_cache;
 pub mod reference;
 pub mod register;
 pub mod route;

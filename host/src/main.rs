@@ -26,6 +26,10 @@ struct Cli {
     /// policy registry. Default: the configuration embedded in the binary.
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Compile every plug-in at start-up instead of loading it from the
+    /// precompiled cache ($ATTEST_CACHE_DIR, else ~/.cache/attest).
+    #[arg(long, global = true)]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -209,6 +213,7 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = cli.config.as_deref();
+    NO_CACHE.store(cli.no_cache, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Screen {
             files,
@@ -450,14 +455,23 @@ fn screener(config: Option<&Path>) -> Result<Screener, ExitCode> {
     screener_with(config, None)
 }
 
+/// `--no-cache`, for every command that loads plug-ins.
+static NO_CACHE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// As [`screener`], with the configuration's isolation overridden.
-fn screener_with(config: Option<&Path>, isolation: Option<Isolation>) -> Result<Screener, ExitCode> {
+fn screener_with(
+    config: Option<&Path>,
+    isolation: Option<Isolation>,
+) -> Result<Screener, ExitCode> {
     let mut config = match config {
         Some(path) => Config::load(path).map_err(|e| fail(&e))?,
         None => Config::default(),
     };
     if let Some(isolation) = isolation {
         config.limits.isolation = isolation;
+    }
+    if !NO_CACHE.load(std::sync::atomic::Ordering::Relaxed) {
+        config.cache_dir = attest::module_cache::ModuleCache::default_dir();
     }
     Screener::new(config).map_err(|e| fail(&e))
 }

@@ -13,6 +13,7 @@
 //! Every limit is set in [`Limits`] with its default and the reason for it.
 
 use crate::manifest::{self, Manifest};
+use crate::module_cache::ModuleCache;
 use crate::reference::hex;
 use attest_rules::abi::{self, codec, ABI_VERSION};
 use attest_rules::Finding;
@@ -141,6 +142,7 @@ pub struct Sandbox {
     engine: Engine,
     limits: Limits,
     ticker: Arc<AtomicBool>,
+    cache: Option<ModuleCache>,
 }
 
 impl Drop for Sandbox {
@@ -222,7 +224,16 @@ impl Sandbox {
             engine,
             limits,
             ticker,
+            cache: None,
         })
+    }
+
+    /// Uses the precompiled module cache at `dir` (see `module_cache`).
+    /// An unusable cache leaves the sandbox compiling every module, and
+    /// says why.
+    pub fn use_cache(&mut self, dir: &std::path::Path) -> Result<(), String> {
+        self.cache = Some(ModuleCache::open(dir, &self.engine)?);
+        Ok(())
     }
 
     pub fn limits(&self) -> &Limits {
@@ -242,8 +253,11 @@ impl Sandbox {
             manifest: Some(Box::new(manifest.clone())),
             fault,
         };
-        let module = Module::new(&self.engine, wasm)
-            .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
+        let module = match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, wasm, &sha256),
+            None => Module::new(&self.engine, wasm),
+        }
+        .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
         let imports: Vec<String> = module
             .imports()
             .map(|i| format!("{}.{}", i.module(), i.name()))

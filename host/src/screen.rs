@@ -139,7 +139,12 @@ impl Screener {
     /// application it is routed to, naming its fault.
     pub fn new(config: Config) -> Result<Screener, SetupError> {
         let library = Library::load(&config.data).map_err(SetupError::Data)?;
-        let sandbox = Sandbox::new(config.limits.clone()).map_err(SetupError::Engine)?;
+        let mut sandbox = Sandbox::new(config.limits.clone()).map_err(SetupError::Engine)?;
+        if let Some(dir) = &config.cache_dir {
+            if let Err(warning) = sandbox.use_cache(dir) {
+                eprintln!("attest: warning: {warning}");
+            }
+        }
         for entry in &config.policies {
             check_integrity(entry)?;
         }

@@ -1,0 +1,118 @@
+//! The precompiled module cache: used when only this user can write it,
+//! never trusted when an entry is damaged, and giving the same decisions.
+
+mod common;
+
+use attest::config::Config;
+use attest::module_cache::ModuleCache;
+use attest::screen::Screener;
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+fn cache_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attest-cache-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn cached_screener(dir: &Path) -> Screener {
+    Screener::new(Config {
+        cache_dir: Some(dir.to_path_buf()),
+        ..Config::default()
+    })
+    .unwrap()
+}
+
+fn fp_sha256(s: &Screener) -> String {
+    s.registry()
+        .iter()
+        .find(|r| r.plugin.id() == "fp")
+        .unwrap()
+        .plugin
+        .sha256()
+        .to_string()
+}
+
+#[test]
+fn compiled_modules_are_cached_and_give_the_same_decisions() {
+    let dir = cache_dir("same");
+    let first = cached_screener(&dir);
+    let entries = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(entries, first.registry().len(), "one entry per module");
+    let second = cached_screener(&dir);
+    let app = clean_export();
+    let a = serde_json::to_string(&second.screen(&app, None)).unwrap();
+    assert_eq!(a, serde_json::to_string(&screen(&app)).unwrap());
+    let mode = std::fs::metadata(&dir).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700, "cache directory is private");
+}
+
+#[test]
+fn a_damaged_entry_is_recompiled_not_loaded() {
+    let dir = cache_dir("damaged");
+    let screener = cached_screener(&dir);
+    let sha = fp_sha256(&screener);
+    drop(screener);
+    let entry = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains(&sha))
+        .unwrap();
+    let good = std::fs::read(&entry).unwrap();
+    let mut bad = good.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0xFF;
+    std::fs::write(&entry, &bad).unwrap();
+    let again = cached_screener(&dir);
+    assert_eq!(
+        again.screen(&clean_export(), None).outcome.as_str(),
+        "approve"
+    );
+    assert_eq!(
+        std::fs::read(&entry).unwrap(),
+        good,
+        "the damaged entry was replaced by a fresh compile"
+    );
+}
+
+#[test]
+fn a_cache_others_can_write_to_is_not_used() {
+    let dir = cache_dir("shared");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = ModuleCache::open(&dir, &wasmtime::Engine::default())
+        .err()
+        .expect("refused");
+    assert!(err.contains("writable by other users; not used"), "{err}");
+    let screener = cached_screener(&dir);
+    assert_eq!(
+        screener.screen(&clean_export(), None).outcome.as_str(),
+        "approve"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written to a shared directory"
+    );
+}
+
+#[test]
+fn no_cache_screens_without_touching_the_cache() {
+    let dir = cache_dir("cli");
+    let example = format!("{EXAMPLES}/gb-ke-police-rifles.toml");
+    let run = |flags: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_attest"))
+            .env("ATTEST_CACHE_DIR", &dir)
+            .args(flags)
+            .args(["screen", "--format", "json", &example])
+            .output()
+            .unwrap()
+    };
+    let uncached = run(&["--no-cache"]);
+    assert!(uncached.status.success());
+    assert!(!dir.exists(), "--no-cache created no cache");
+    let cached = run(&[]);
+    assert_eq!(cached.stdout, uncached.stdout);
+    assert!(std::fs::read_dir(&dir).unwrap().count() > 0);
+}

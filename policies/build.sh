@@ -3,6 +3,7 @@
 #   dist/NAME.wasm, dist/NAME.wasm.sha256, dist/NAME.manifest.toml
 # With --check, builds and compares with dist/ instead of writing: exits 1
 # naming every published file that the sources no longer reproduce.
+# With a POLICY name, builds and publishes only that crate.
 # Reproducible: source paths are remapped, so a clone in any folder gives
 # the same bytes with the same toolchain.
 #
@@ -11,7 +12,18 @@
 # here when missing, as root via apt-get).
 set -euo pipefail
 mode=publish
-[ "${1:-}" = "--check" ] && mode=check
+only=""
+for arg in "$@"; do
+  case "$arg" in
+    --check) mode=check ;;
+    -*) echo "build.sh: unknown option $arg (usage: build.sh [--check] [POLICY])" >&2; exit 2 ;;
+    *) only=$arg ;;
+  esac
+done
+if [ -n "$only" ] && [ ! -f "$(dirname "$0")/$only/manifest.toml" ]; then
+  echo "build.sh: no policy crate $only (expected $only/manifest.toml)" >&2
+  exit 2
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$here"
@@ -31,12 +43,17 @@ else
       rustc-web cargo-web rust-web-src rust-web-llvm lld-22 >&2
   fi
   # The Debian sources live under /usr/lib/rustlib/src; remap them too.
+  # Call Debian's cargo and rustc directly: a caller's RUSTUP_TOOLCHAIN
+  # (set, for one, by `cargo test` for its children) would otherwise
+  # override rust-toolchain.toml and pick a toolchain without rust-src.
   build() {
-    RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \
-      cargo build --release "$@"
+    env -u RUSTUP_TOOLCHAIN -u RUSTC -u RUSTDOC -u RUSTC_WRAPPER -u CARGO \
+      RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+      RUSTFLAGS="$flags --remap-path-prefix=/usr/lib/rustlib/src/rust=/rust" \
+      /usr/bin/cargo build --release "$@"
   }
 fi
-build
+if [ -n "$only" ]; then build -p "policy-$only"; else build; fi
 
 out=dist
 if [ "$mode" = check ]; then
@@ -54,13 +71,16 @@ publish() {
   echo "built $2.wasm $(cut -d' ' -f1 "$out/$2.wasm.sha256")"
 }
 for crate in */manifest.toml; do
-  publish "$(dirname "$crate")" "$(dirname "$crate")" manifest.toml
+  name=$(dirname "$crate")
+  [ -z "$only" ] || [ "$name" = "$only" ] || continue
+  publish "$name" "$name" manifest.toml
 done
 # Editions: CRATE/manifest-EDITION.toml builds with feature edition-EDITION
 # and is published as CRATE-EDITION.
 for variant in */manifest-*.toml; do
   [ -e "$variant" ] || continue
   crate=$(dirname "$variant")
+  [ -z "$only" ] || [ "$crate" = "$only" ] || continue
   edition=$(basename "$variant" .toml); edition=${edition#manifest-}
   build --features "policy-$crate/edition-$edition" -p "policy-$crate"
   publish "$crate" "$crate-$edition" "$(basename "$variant")"
@@ -85,9 +105,11 @@ if [ "$mode" = check ]; then
       stale=1
     fi
   done
-  for f in dist/*; do
-    [ -e "$out/$(basename "$f")" ] || { echo "build.sh: dist/$(basename "$f") has no source crate" >&2; stale=1; }
-  done
+  if [ -z "$only" ]; then
+    for f in dist/*; do
+      [ -e "$out/$(basename "$f")" ] || { echo "build.sh: dist/$(basename "$f") has no source crate" >&2; stale=1; }
+    done
+  fi
   [ "$stale" = 0 ] && echo "policies/dist matches the sources"
   exit "$stale"
 fi

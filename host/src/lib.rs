@@ -12,6 +12,7 @@
 //! `attest-rules` and `docs/`.
 
 pub mod application;
+pub mod authoring;
 pub mod batch;
 pub mod combine;
 pub mod config;

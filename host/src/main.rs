@@ -182,6 +182,42 @@ enum PolicyCommand {
     /// and roles served, effective dates, rules, and any load fault; then
     /// the reference data sets.
     List,
+    /// Scaffold a policy crate that builds as is: one example rule, one
+    /// fixture, a README; added to the policies workspace.
+    New {
+        name: String,
+        /// The state whose policy it is (ISO 3166-1 alpha-2).
+        #[arg(long)]
+        state: String,
+        /// The policies workspace.
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+    },
+    /// Build plug-ins to .wasm with manifest and sha256 under dist/,
+    /// reproducibly (same source and toolchain, same bytes).
+    Build {
+        /// Only this policy (default: all).
+        name: Option<String>,
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+    },
+    /// Run a policy's fixtures through the real host and sandbox: pass or
+    /// fail per fixture with a diff of findings, and rule coverage.
+    Test {
+        /// Only this policy (default: every policy with fixtures).
+        name: Option<String>,
+        #[arg(long, default_value = "policies")]
+        dir: PathBuf,
+        /// Test this module instead of dist/NAME.wasm.
+        #[arg(long, value_name = "FILE.wasm", requires = "name")]
+        module: Option<PathBuf>,
+        /// Fail when a rule of the manifest fired on no fixture.
+        #[arg(long)]
+        require_coverage: bool,
+    },
+    /// Show a module's manifest, ABI, exports, imports, size and sha256,
+    /// and whether the sandbox accepts it.
+    Inspect { module: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -264,9 +300,24 @@ fn main() -> ExitCode {
         Command::Gen { count, seed, out } => generate(count, seed, out.as_deref()),
         Command::Register { register, command } => register_command(&register, command),
         Command::Validate { files, strict } => validate(&files, strict),
-        Command::Policy {
-            command: PolicyCommand::List,
-        } => policy_list(config),
+        Command::Policy { command } => match command {
+            PolicyCommand::List => policy_list(config),
+            PolicyCommand::New { name, state, dir } => policy_new(&dir, &name, &state),
+            PolicyCommand::Build { name, dir } => policy_build(&dir, name.as_deref()),
+            PolicyCommand::Test {
+                name,
+                dir,
+                module,
+                require_coverage,
+            } => policy_test(
+                config,
+                &dir,
+                name.as_deref(),
+                module.as_deref(),
+                require_coverage,
+            ),
+            PolicyCommand::Inspect { module } => policy_inspect(&module),
+        },
     }
 }
 
@@ -568,6 +619,203 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
+    }
+}
+
+fn policy_new(dir: &Path, name: &str, state: &str) -> ExitCode {
+    let Some(country) =
+        attest_rules::model::Country::new(state).filter(|&c| attest::countries::is_known(c))
+    else {
+        return fail(&format!(
+            "--state: \"{state}\" is not an ISO 3166-1 alpha-2 code"
+        ));
+    };
+    match attest::authoring::scaffold(dir, name, country) {
+        Ok(files) => {
+            for f in files {
+                println!("created {}", f.display());
+            }
+            println!("next: attest policy build {name} && attest policy test {name}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn policy_build(dir: &Path, name: Option<&str>) -> ExitCode {
+    let script = dir.join("build.sh");
+    if !script.exists() {
+        return fail(&format!(
+            "{}: no build script; run from the repository root or pass --dir",
+            script.display()
+        ));
+    }
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .args(name)
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(e) => fail(&format!("{}: {e}", script.display())),
+    }
+}
+
+fn policy_test(
+    config: Option<&Path>,
+    dir: &Path,
+    name: Option<&str>,
+    module: Option<&Path>,
+    require_coverage: bool,
+) -> ExitCode {
+    let config = match config.map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => return fail(&e),
+    };
+    let names: Vec<String> = match name {
+        Some(n) => vec![n.to_string()],
+        None => {
+            let mut found: Vec<String> = std::fs::read_dir(dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| e.path().join("fixtures").is_dir())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            found
+        }
+    };
+    if names.is_empty() {
+        return fail(&format!(
+            "{}: no policy has a fixtures/ folder",
+            dir.display()
+        ));
+    }
+    let mut ok = true;
+    for name in names {
+        let wasm_path = module.map_or_else(
+            || dir.join("dist").join(format!("{name}.wasm")),
+            Path::to_path_buf,
+        );
+        let wasm = match std::fs::read(&wasm_path) {
+            Ok(w) => w,
+            Err(e) => {
+                return fail(&format!(
+                    "{}: {e} (build it with `attest policy build {name}`)",
+                    wasm_path.display()
+                ))
+            }
+        };
+        match attest::authoring::run_fixtures(&wasm, &dir.join(&name).join("fixtures"), &config) {
+            Ok(report) => {
+                print!("{}", report.render());
+                ok &= report.failed() == 0 && (!require_coverage || report.unreached().is_empty());
+            }
+            Err(e) => return fail(&e),
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn policy_inspect(path: &Path) -> ExitCode {
+    let wasm = match std::fs::read(path) {
+        Ok(w) => w,
+        Err(e) => return fail(&format!("{}: {e}", path.display())),
+    };
+    println!("{}", path.display());
+    println!("  size     {} bytes", wasm.len());
+    println!(
+        "  sha256   {}",
+        attest::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(&wasm))
+    );
+    match attest::manifest::read(&wasm) {
+        Ok(m) => {
+            let (from, until) = m.effective();
+            println!(
+                "  manifest {} {} [{}] ABI v{}",
+                m.id, m.version, m.instrument, m.abi
+            );
+            println!("  title    {}", m.title);
+            println!(
+                "  data     {}",
+                if m.data.is_empty() {
+                    "none".into()
+                } else {
+                    m.data.join(", ")
+                }
+            );
+            println!("  rules    {}", m.rules.join(", "));
+            if from.is_some() || until.is_some() {
+                println!(
+                    "  in force {} to {}",
+                    from.map_or("-".into(), |d| d.to_string()),
+                    until.map_or("-".into(), |d| d.to_string())
+                );
+            }
+        }
+        Err(e) => println!("  manifest: {e}"),
+    }
+    let mut imports = Vec::new();
+    let mut exports = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        match payload {
+            Ok(wasmparser::Payload::ImportSection(s)) => {
+                for i in s.into_imports().flatten() {
+                    imports.push(format!("{}.{}", i.module, i.name));
+                }
+            }
+            Ok(wasmparser::Payload::ExportSection(s)) => {
+                for e in s.into_iter().flatten() {
+                    exports.push(e.name.to_string());
+                }
+            }
+            Err(e) => {
+                println!("  not a valid module: {e}");
+                return ExitCode::from(2);
+            }
+            _ => {}
+        }
+    }
+    println!("  exports  {}", exports.join(", "));
+    println!(
+        "  imports  {}",
+        if imports.is_empty() {
+            "none".into()
+        } else {
+            imports.join(", ")
+        }
+    );
+    let verdict = attest::sandbox::Sandbox::new(attest::sandbox::Limits::default())
+        .map_err(|f| f.to_string())
+        .and_then(|sandbox| {
+            let mut data = Vec::new();
+            attest_rules::abi::codec::encode(
+                &attest_rules::reference::ReferenceData::default(),
+                &mut data,
+            );
+            sandbox
+                .load(&wasm, data)
+                .map(|_| ())
+                .map_err(|f| f.fault.to_string())
+        });
+    match verdict {
+        Ok(()) => {
+            println!(
+                "  sandbox  accepted (ABI v{} exports present, initialises)",
+                attest_rules::abi::ABI_VERSION
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("  sandbox  refused: {e}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -1,0 +1,189 @@
+//! The policy authoring kit, end to end as a policy author uses it:
+//! scaffold, edit, build, test with fixtures, coverage, inspect. Building
+//! needs the wasm32 toolchain (the README's test command installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn attest(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .output()
+        .expect("attest runs")
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn every_bundled_policy_passes_its_fixtures_with_full_rule_coverage() {
+    let policies = root().join("policies");
+    let out = attest(&[
+        "policy",
+        "test",
+        "--require-coverage",
+        "--dir",
+        policies.to_str().unwrap(),
+    ]);
+    let report = text(&out);
+    assert!(out.status.success(), "{report}");
+    for (policy, rules) in [("att", 17), ("eu-cp", 9), ("fp", 9), ("xa", 4), ("xb", 4)] {
+        assert!(report.contains(&format!("{policy}: ")), "{report}");
+        assert!(
+            report.contains(&format!("rule coverage {rules} of {rules}")),
+            "{policy}: {report}"
+        );
+    }
+    assert!(!report.contains("FAIL"), "{report}");
+}
+
+/// Copies the sources a policies workspace needs (rules/ and policies/,
+/// without build output) into a fresh folder.
+fn workspace_copy() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("attest-authoring-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "mkdir -p {d} && cp -r {r}/rules {d}/rules && mkdir {d}/policies && cd {r}/policies && \
+             cp -r Cargo.toml build.sh rust-toolchain.toml .cargo fp att eu-cp xa xb {d}/policies/ && mkdir {d}/policies/dist",
+            d = dir.display(),
+            r = root().display()
+        ))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    dir
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+#[test]
+fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
+    let ws = workspace_copy();
+    let dir = ws.join("policies");
+    let d = dir.to_str().unwrap();
+
+    let new = attest(&["policy", "new", "xq", "--state", "XQ", "--dir", d]);
+    assert!(new.status.success(), "{}", text(&new));
+    assert!(std::fs::read_to_string(dir.join("Cargo.toml"))
+        .unwrap()
+        .contains("\"xb\", \"xq\"]"));
+
+    // The author adds a rule: no sales concluded online.
+    let crate_dir = dir.join("xq");
+    edit(
+        &crate_dir.join("src/lib.rs"),
+        "fn evaluate(app: &Application, _ctx: &Context<'_>, out: &mut Vec<Finding>) {\n    no_individual_end_users(app, out);",
+        "const NO_ONLINE_SALES: Rule = Rule {\n    id: \"xq.2.no-online-sales\",\n    instrument: Instrument::National,\n    article: \"2\",\n    checks: \"no sales concluded online\",\n};\n\n\
+         /// Art. 2: no sales concluded online.\nfn no_online_sales(app: &Application, out: &mut Vec<Finding>) {\n    \
+         if app.sale.as_ref().and_then(|s| s.channel) == Some(attest_rules::model::SaleChannel::Online) {\n        \
+         out.push(NO_ONLINE_SALES.finding(Effect::Deny, \"Sale concluded online\".into()).at(\"sale.channel\"));\n    }\n}\n\n\
+         fn evaluate(app: &Application, _ctx: &Context<'_>, out: &mut Vec<Finding>) {\n    no_individual_end_users(app, out);\n    no_online_sales(app, out);",
+    );
+    edit(
+        &crate_dir.join("manifest.toml"),
+        "rules = [\"xq.1.no-individual-end-users\"]",
+        "rules = [\"xq.1.no-individual-end-users\", \"xq.2.no-online-sales\", \"xq.3.reserved\"]",
+    );
+    let scaffolded =
+        std::fs::read_to_string(crate_dir.join("fixtures/individual-end-user.toml")).unwrap();
+    let online = scaffolded
+        .replace(
+            "Art. 1: an individual end user is refused",
+            "Art. 2: an online sale is refused",
+        )
+        .replace("xq.1.no-individual-end-users", "xq.2.no-online-sales")
+        .replace("article = \"1\"", "article = \"2\"")
+        .replace("type = \"individual\"", "type = \"police\"")
+        + "\n[application.sale]\nchannel = \"online\"\n";
+    std::fs::write(crate_dir.join("fixtures/online-sale.toml"), online).unwrap();
+
+    let build = attest(&["policy", "build", "xq", "--dir", d]);
+    assert!(build.status.success(), "{}", text(&build));
+    assert!(dir.join("dist/xq.wasm").exists() && dir.join("dist/xq.wasm.sha256").exists());
+
+    let tested = attest(&["policy", "test", "xq", "--dir", d]);
+    let report = text(&tested);
+    assert!(tested.status.success(), "{report}");
+    assert!(
+        report.contains("xq: 2 of 2 fixtures passed; rule coverage 2 of 3"),
+        "{report}"
+    );
+    assert!(report.contains("never fired: xq.3.reserved"), "{report}");
+    let strict = attest(&["policy", "test", "xq", "--dir", d, "--require-coverage"]);
+    assert!(
+        !strict.status.success(),
+        "an unreached rule fails --require-coverage"
+    );
+
+    // A deliberately wrong expectation fails with a readable diff.
+    let wrong = std::fs::read_to_string(crate_dir.join("fixtures/online-sale.toml"))
+        .unwrap()
+        .replace("outcome = \"deny\"", "outcome = \"approve\"")
+        .replace("xq.2.no-online-sales", "xq.1.no-individual-end-users");
+    std::fs::write(crate_dir.join("fixtures/wrong.toml"), wrong).unwrap();
+    let failed = attest(&["policy", "test", "xq", "--dir", d]);
+    let report = text(&failed);
+    assert_eq!(failed.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("FAIL") && report.contains("wrong.toml"),
+        "{report}"
+    );
+    assert!(
+        report.contains("outcome: expected approve, got deny"),
+        "{report}"
+    );
+    assert!(
+        report.contains("missing:    xq.1.no-individual-end-users deny"),
+        "{report}"
+    );
+    assert!(
+        report.contains("unexpected: xq.2.no-online-sales deny [national 2] Sale concluded online"),
+        "{report}"
+    );
+
+    let inspect = attest(&[
+        "policy",
+        "inspect",
+        dir.join("dist/xq.wasm").to_str().unwrap(),
+    ]);
+    let shown = text(&inspect);
+    assert!(inspect.status.success(), "{shown}");
+    assert!(
+        shown.contains("manifest xq 0.1.0 [national] ABI v1") && shown.contains("imports  none"),
+        "{shown}"
+    );
+    assert!(shown.contains("sandbox  accepted"), "{shown}");
+    let _ = std::fs::remove_dir_all(&ws);
+}
+
+#[test]
+fn inspect_names_what_the_sandbox_refuses() {
+    let dir = std::env::temp_dir().join(format!("attest-inspect-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let module = dir.join("imports.wasm");
+    let wasm = wat::parse_str(r#"(module (@custom "attest.manifest" "id = \"clock\"\nversion = \"1\"\ninstrument = \"national\"\nabi = 1\n") (import "env" "now" (func)))"#).unwrap();
+    std::fs::write(&module, wasm).unwrap();
+    let out = attest(&["policy", "inspect", module.to_str().unwrap()]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        shown.contains("imports  env.now")
+            && shown.contains("sandbox  refused: module imports env.now"),
+        "{shown}"
+    );
+}

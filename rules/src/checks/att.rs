@@ -4,6 +4,7 @@
 //! (Art. 4), so every goods item of an application is screened.
 
 use super::embargo;
+use super::end_use::{self, CertificateGap};
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, AttCategory, ItemKind, PartyRole, PartyType, Role};
@@ -299,58 +300,23 @@ pub fn end_user_certificate(app: &Application, ctx: &Context<'_>, out: &mut Vec<
     if !ctx.authorises_outbound() {
         return;
     }
-    let Some(euc) = &app.documents.end_user_certificate else {
-        out.push(
-            END_USER_CERTIFICATE
-                .finding(Effect::Refer, String::from("No end-user certificate"))
-                .at("documents.end_user_certificate"),
-        );
-        return;
-    };
-    if !euc.authenticated {
-        out.push(
-            END_USER_CERTIFICATE
-                .finding(
-                    Effect::Refer,
-                    format!(
-                        "End-user certificate {} has not been authenticated",
-                        euc.number
-                    ),
-                )
-                .at("documents.end_user_certificate.authenticated"),
-        );
-    }
-    if !euc.no_reexport_clause {
-        out.push(
-            RE_EXPORT_CLAUSE
-                .finding(
-                    Effect::Refer,
-                    format!(
-                        "End-user certificate {} has no clause forbidding re-export",
-                        euc.number
-                    ),
-                )
-                .at("documents.end_user_certificate.no_reexport_clause"),
-        );
+    for (gap, message) in end_use::certificate_gaps(app) {
+        let rule = match gap {
+            CertificateGap::NoReexportClause => RE_EXPORT_CLAUSE,
+            CertificateGap::Missing | CertificateGap::NotAuthenticated => END_USER_CERTIFICATE,
+        };
+        out.push(rule.finding(Effect::Refer, message).at(gap.path()));
     }
 }
 
 /// ATT Art. 11(2): an ultimate end user established outside the declared
 /// destination means the goods are meant to move on: `refer`.
 pub fn ultimate_end_user_elsewhere(app: &Application, out: &mut Vec<Finding>) {
-    for (i, p) in app.parties_in_role(PartyRole::UltimateEndUser) {
-        if p.state != app.route.destination {
-            out.push(
-                ULTIMATE_END_USER_ELSEWHERE
-                    .finding(
-                        Effect::Refer,
-                        format!(
-                            "Ultimate end user \"{}\" is in {}, not in the destination {}",
-                            p.name, p.state, app.route.destination
-                        ),
-                    )
-                    .at(format!("parties[{i}].state")),
-            );
-        }
+    for (i, _, message) in end_use::onward_end_users(app) {
+        out.push(
+            ULTIMATE_END_USER_ELSEWHERE
+                .finding(Effect::Refer, message)
+                .at(format!("parties[{i}].state")),
+        );
     }
 }

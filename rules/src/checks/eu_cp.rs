@@ -8,12 +8,11 @@
 //! *shall take into account*. So a clear risk under 1-4 denies, and under
 //! 5-8 refers.
 
-use super::{embargo, Context};
+use super::{embargo, end_use, Context};
 use crate::finding::{Effect, Finding, Instrument, Rule};
-use crate::model::{Application, Date, PartyRole};
+use crate::model::{Application, Date};
 use crate::reference::{Concern, Regime, RiskLevel};
 use alloc::format;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 macro_rules! criterion {
@@ -186,36 +185,15 @@ pub fn risk_criteria(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding
 /// unauthenticated end-user certificate, no re-export clause, or an
 /// ultimate end user outside the destination: refer.
 pub fn criterion_7_documents(app: &Application, out: &mut Vec<Finding>) {
-    let problem: Option<(&str, &str)> = match &app.documents.end_user_certificate {
-        None => Some(("No end-user certificate", "documents.end_user_certificate")),
-        Some(c) if !c.authenticated => Some((
-            "End-user certificate not authenticated",
-            "documents.end_user_certificate.authenticated",
-        )),
-        Some(c) if !c.no_reexport_clause => Some((
-            "End-user certificate has no re-export clause",
-            "documents.end_user_certificate.no_reexport_clause",
-        )),
-        Some(_) => None,
-    };
-    if let Some((message, path)) = problem {
+    for (gap, message) in end_use::certificate_gaps(app) {
+        out.push(CRITERION_7.finding(Effect::Refer, message).at(gap.path()));
+    }
+    for (i, _, message) in end_use::onward_end_users(app) {
         out.push(
             CRITERION_7
-                .finding(Effect::Refer, String::from(message))
-                .at(path),
+                .finding(Effect::Refer, message)
+                .at(format!("parties[{i}].state")),
         );
-    }
-    for (i, p) in app.parties_in_role(PartyRole::UltimateEndUser) {
-        if p.state != app.route.destination {
-            out.push(
-                CRITERION_7
-                    .finding(
-                        Effect::Refer,
-                        format!("Ultimate end user \"{}\" is in {}", p.name, p.state),
-                    )
-                    .at(format!("parties[{i}].state")),
-            );
-        }
     }
 }
 

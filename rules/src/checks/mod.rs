@@ -10,6 +10,7 @@
 pub mod att;
 pub mod cop;
 pub mod embargo;
+pub mod end_use;
 pub mod eu_cp;
 pub mod fp;
 pub mod treaty_status;

@@ -443,3 +443,173 @@ fn screen_record_and_register_export_and_show_round_trip() {
         "re-evaluating the export gives the recorded decision"
     );
 }
+
+// ---- Fault injection: no decision lost or recorded twice, and a register
+// that verifies after recovery.
+
+fn register_count(register: &Path) -> String {
+    let out = attest(&["register", "verify", "--register", s(register)]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_full_disk_stops_the_batch_with_a_clear_error_and_a_rerun_records_each_once() {
+    let dir = workdir("diskfull");
+    let apps = generate(&dir, 300, 31);
+    let register = dir.join("register.sqlite");
+    let full = attest(&[
+        "batch",
+        &apps,
+        "--out",
+        "/dev/full",
+        "--restart",
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert_eq!(full.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(
+        register_count(&register).contains("chain intact"),
+        "the register survives the failed run"
+    );
+    let out = dir.join("out.jsonl");
+    let again = attest(&[
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(
+        register_count(&register).contains("300 records, chain intact"),
+        "{}",
+        register_count(&register)
+    );
+}
+
+#[test]
+fn an_output_file_removed_mid_run_is_rebuilt_by_the_next_run_without_duplicate_records() {
+    let dir = workdir("removed");
+    let apps = generate(&dir, 3000, 32);
+    let out = dir.join("out.jsonl");
+    let register = dir.join("register.sqlite");
+    let args = [
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ];
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::fs::metadata(&out).map(|m| m.len()).unwrap_or(0) < 10_000 {
+        assert!(started.elapsed() < Duration::from_secs(60));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::remove_file(&out).unwrap();
+    assert!(
+        child.wait().unwrap().success(),
+        "writing to a removed file is not an error on Unix"
+    );
+    let again = attest(&args);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 3000);
+    assert!(
+        register_count(&register).contains("3000 records, chain intact"),
+        "{}",
+        register_count(&register)
+    );
+}
+
+#[test]
+fn a_register_locked_by_another_process_is_waited_for() {
+    let dir = workdir("locked");
+    let apps = generate(&dir, 200, 33);
+    let register = dir.join("register.sqlite");
+    assert!(
+        attest(&["register", "verify", "--register", s(&register)])
+            .status
+            .code()
+            == Some(1),
+        "no register yet"
+    );
+    drop(attest::register::Register::open(&register).unwrap());
+    let holder = Connection::open(&register).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    let out = dir.join("out.jsonl");
+    let run = attest(&[
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    release.join().unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(register_count(&register).contains("200 records, chain intact"));
+}
+
+#[test]
+fn a_batch_killed_again_and_again_still_ends_complete_and_recorded_once() {
+    let dir = workdir("kills");
+    let apps = generate(&dir, 3000, 34);
+    let full = dir.join("full.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&full)])
+        .status
+        .success());
+    let out = dir.join("out.jsonl");
+    let register = dir.join("register.sqlite");
+    let args = [
+        "batch",
+        &apps,
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ];
+    for lines in [50, 400, 1200, 2000] {
+        kill_midway(&args, &out, lines);
+        assert!(
+            register_count(&register).contains("chain intact"),
+            "after a kill at {lines} lines"
+        );
+    }
+    assert!(attest(&args).status.success());
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&full).unwrap());
+    assert!(
+        register_count(&register).contains("3000 records, chain intact"),
+        "{}",
+        register_count(&register)
+    );
+}

@@ -3,12 +3,12 @@
 //! of Art. 2(1), to their ammunition (Art. 3) and to parts and components
 //! (Art. 4), so every goods item of an application is screened.
 
-use super::embargo;
 use super::end_use::{self, CertificateGap};
 use super::Context;
+use super::{embargo, risk};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, AttCategory, ItemKind, PartyRole, PartyType, Role};
-use crate::reference::{Certainty, Concern, Regime, RiskLevel, Treaty};
+use crate::reference::{Certainty, Concern, Regime, Treaty};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -200,24 +200,11 @@ pub fn export_risk_assessment(app: &Application, ctx: &Context<'_>, out: &mut Ve
     }
     let dest = app.route.destination;
     for (concern, rule) in RISK_RULES {
-        let Some(risk) = ctx.data.risk(dest, *concern, ctx.as_of) else {
-            continue;
-        };
-        let effect = match risk.level {
-            RiskLevel::High => Effect::Deny,
-            RiskLevel::Medium => Effect::Refer,
-            RiskLevel::Low => continue,
-        };
-        out.push(
-            rule.finding(
-                effect,
-                format!(
-                    "Risk register rates {concern} in {dest} {} (assessed {}; {})",
-                    risk.level, risk.assessed, risk.source
-                ),
-            )
-            .at("route.destination"),
-        );
+        let finding = ctx
+            .data
+            .risk(dest, *concern, ctx.as_of)
+            .and_then(|r| risk::assessment_finding(rule, r, true));
+        out.extend(finding);
     }
 }
 

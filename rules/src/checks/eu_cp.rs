@@ -8,10 +8,10 @@
 //! *shall take into account*. So a clear risk under 1-4 denies, and under
 //! 5-8 refers.
 
-use super::{embargo, end_use, Context};
+use super::{embargo, end_use, risk, Context};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, Date};
-use crate::reference::{Concern, Regime, RiskLevel};
+use crate::reference::{Concern, Regime};
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -159,24 +159,11 @@ pub fn risk_criteria(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding
     let dest = app.route.destination;
     for (rule, concerns, shall_deny) in RISK_CRITERIA {
         for concern in *concerns {
-            let Some(risk) = ctx.data.risk(dest, *concern, ctx.as_of) else {
-                continue;
-            };
-            let effect = match risk.level {
-                RiskLevel::High if *shall_deny => Effect::Deny,
-                RiskLevel::High | RiskLevel::Medium => Effect::Refer,
-                RiskLevel::Low => continue,
-            };
-            out.push(
-                rule.finding(
-                    effect,
-                    format!(
-                        "Risk register rates {concern} in {dest} {} (assessed {}; {})",
-                        risk.level, risk.assessed, risk.source
-                    ),
-                )
-                .at("route.destination"),
-            );
+            let finding = ctx
+                .data
+                .risk(dest, *concern, ctx.as_of)
+                .and_then(|r| risk::assessment_finding(rule, r, *shall_deny));
+            out.extend(finding);
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod embargo;
 pub mod end_use;
 pub mod eu_cp;
 pub mod fp;
+pub mod risk;
 pub mod treaty_status;
 
 use crate::model::{Country, Date, Role};

@@ -1,0 +1,24 @@
+//! Findings from the risk register, shared by the instruments that weigh
+//! it (ATT Art. 7, EU Common Position criteria 2-8).
+
+use crate::finding::{Effect, Finding, Rule};
+use crate::reference::{RiskAssessment, RiskLevel};
+use alloc::format;
+
+/// The finding an assessment gives under `rule`, for the destination
+/// `path`: `high` denies where the provision prohibits the transfer
+/// (`prohibits`: ATT Art. 7(3), EU-CP criteria 1-4 "shall deny") and
+/// refers where it only asks to take the risk into account; `medium`
+/// refers; `low` gives no finding.
+pub fn assessment_finding(rule: &Rule, risk: &RiskAssessment, prohibits: bool) -> Option<Finding> {
+    let effect = match risk.level {
+        RiskLevel::High if prohibits => Effect::Deny,
+        RiskLevel::High | RiskLevel::Medium => Effect::Refer,
+        RiskLevel::Low => return None,
+    };
+    let message = format!(
+        "Risk register rates {} in {} {} (assessed {}; {})",
+        risk.concern, risk.state, risk.level, risk.assessed, risk.source
+    );
+    Some(rule.finding(effect, message).at("route.destination"))
+}

@@ -19,7 +19,7 @@ use std::process::ExitCode;
 #[command(
     name = "attest",
     version,
-    after_help = "Exit status: 0 screened or valid; 2 an input was invalid; 1 Attest itself could not start.\nExample: attest screen examples/gb-ke-police-rifles.toml"
+    after_help = "Exit status: 0 done (whatever the outcomes); 2 an input was invalid; 3 the register failed verification;\n1 Attest could not start or finish (configuration, data, integrity, I/O).\nExample: attest screen examples/gb-ke-police-rifles.toml"
 )]
 struct Cli {
     /// Configuration file (attest.toml): limits, reference data and the

@@ -232,6 +232,7 @@ fn run_fixture(
             sha256: None,
             states: vec![StateSelector::State(state)],
             roles: vec![role],
+            signature: None,
         }],
         ..config.clone()
     };

@@ -27,6 +27,8 @@ pub struct PolicyEntry {
     pub sha256: Option<String>,
     pub states: Vec<StateSelector>,
     pub roles: Vec<Role>,
+    /// The module's ed25519 signature (hex), when the entry names one.
+    pub signature: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +37,9 @@ pub struct Config {
     /// (data set name, TOML text), in name order.
     pub data: Vec<(String, String)>,
     pub policies: Vec<PolicyEntry>,
+    /// Public keys whose signature a module must carry (`[trust] keys`);
+    /// empty: signatures are not required.
+    pub trusted_keys: Vec<ed25519_dalek::VerifyingKey>,
     /// Where compiled modules are cached (`module_cache`); none: compile
     /// every module at start-up. Set by the CLI, not by the file.
     pub cache_dir: Option<PathBuf>,
@@ -69,6 +74,16 @@ struct ConfigFile {
     data: BTreeMap<String, String>,
     #[serde(default, rename = "policy")]
     policies: Vec<PolicyFile>,
+    #[serde(default)]
+    trust: TrustFile,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct TrustFile {
+    /// `ed25519:hex` public keys.
+    #[serde(default)]
+    keys: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -87,6 +102,9 @@ struct LimitsFile {
 struct PolicyFile {
     module: String,
     sha256: Option<String>,
+    /// A file holding the module's signature (hex), relative to the
+    /// configuration.
+    signature: Option<String>,
     states: Vec<String>,
     roles: Vec<String>,
 }
@@ -240,18 +258,37 @@ impl Config {
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
+            let signature = match &p.signature {
+                Some(path) => {
+                    let bytes = read(path).map_err(|m| err(at("signature"), m))?;
+                    Some(String::from_utf8_lossy(&bytes).trim().to_string())
+                }
+                None => None,
+            };
             policies.push(PolicyEntry {
                 origin: p.module,
                 wasm,
                 sha256: Some(sha256),
                 states,
                 roles,
+                signature,
             });
         }
+        let trusted_keys = file
+            .trust
+            .keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                crate::signing::parse_public_key(k)
+                    .map_err(|e| err(format!("trust.keys[{i}]"), e.0))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Config {
             limits,
             data,
             policies,
+            trusted_keys,
             cache_dir: None,
         })
     }

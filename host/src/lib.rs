@@ -26,4 +26,5 @@ pub mod register;
 pub mod route;
 pub mod sandbox;
 pub mod screen;
+pub mod signing;
 pub mod workload;

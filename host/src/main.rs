@@ -218,6 +218,32 @@ enum PolicyCommand {
     /// Show a module's manifest, ABI, exports, imports, size and sha256,
     /// and whether the sandbox accepts it.
     Inspect { module: PathBuf },
+    /// Make an ed25519 signing key: the secret to FILE (mode 0600), the
+    /// public key (`ed25519:...`, to put in `[trust] keys`) to FILE.pub.
+    Keygen {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Sign a module (its bytes, manifest included) with a secret key;
+    /// writes the signature to MODULE.sig unless --out says otherwise.
+    Sign {
+        module: PathBuf,
+        #[arg(long, value_name = "SECRET_KEY_FILE")]
+        key: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Check a module's signature against public keys (--key, repeatable),
+    /// or the configuration's `[trust] keys`.
+    Verify {
+        module: PathBuf,
+        /// The signature file (default: MODULE.sig).
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+        /// A trusted public key, `ed25519:...`.
+        #[arg(long = "key", value_name = "PUBLIC_KEY")]
+        keys: Vec<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -317,7 +343,105 @@ fn main() -> ExitCode {
                 require_coverage,
             ),
             PolicyCommand::Inspect { module } => policy_inspect(&module),
+            PolicyCommand::Keygen { out } => policy_keygen(&out),
+            PolicyCommand::Sign { module, key, out } => policy_sign(&module, &key, out.as_deref()),
+            PolicyCommand::Verify {
+                module,
+                signature,
+                keys,
+            } => policy_verify(config, &module, signature.as_deref(), &keys),
         },
+    }
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+fn policy_keygen(out: &Path) -> ExitCode {
+    use std::os::unix::fs::OpenOptionsExt;
+    let (secret, public) = match attest::signing::generate_key() {
+        Ok(k) => k,
+        Err(e) => return fail(&e),
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .and_then(|mut f| writeln!(f, "{secret}"))
+        .and_then(|_| std::fs::write(with_suffix(out, ".pub"), format!("{public}\n")));
+    match written {
+        Ok(()) => {
+            println!("{public}");
+            eprintln!(
+                "secret key in {} (keep it private); public key in {}.pub",
+                out.display(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("{}: {e}", out.display())),
+    }
+}
+
+fn policy_sign(module: &Path, key: &Path, out: Option<&Path>) -> ExitCode {
+    let (wasm, secret) = match (std::fs::read(module), std::fs::read_to_string(key)) {
+        (Ok(w), Ok(k)) => (w, k),
+        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
+        (_, Err(e)) => return fail(&format!("{}: {e}", key.display())),
+    };
+    let out = out.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
+    match attest::signing::sign(&wasm, &secret).and_then(|sig| {
+        std::fs::write(&out, format!("{sig}\n"))
+            .map_err(|e| attest::signing::SigningError(e.to_string()))
+    }) {
+        Ok(()) => {
+            println!("signed {} -> {}", module.display(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn policy_verify(
+    config: Option<&Path>,
+    module: &Path,
+    signature: Option<&Path>,
+    keys: &[String],
+) -> ExitCode {
+    let trusted = if keys.is_empty() {
+        match config.map(Config::load).transpose() {
+            Ok(c) => c.unwrap_or_default().trusted_keys,
+            Err(e) => return fail(&e),
+        }
+    } else {
+        match keys
+            .iter()
+            .map(|k| attest::signing::parse_public_key(k))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(k) => k,
+            Err(e) => return fail(&e),
+        }
+    };
+    if trusted.is_empty() {
+        return fail(&"no public key: pass --key ed25519:... or configure [trust] keys");
+    }
+    let sig_path = signature.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
+    let (wasm, sig) = match (std::fs::read(module), std::fs::read_to_string(&sig_path)) {
+        (Ok(w), Ok(s)) => (w, s),
+        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
+        (_, Err(e)) => return fail(&format!("{}: {e}", sig_path.display())),
+    };
+    match attest::signing::verify(&wasm, &sig, &trusted) {
+        Ok(key) => {
+            println!("{}: signature valid, signed by {key}", module.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("{}: {e}", module.display())),
     }
 }
 

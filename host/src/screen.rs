@@ -73,6 +73,11 @@ pub enum SetupError {
         first: String,
         second: String,
     },
+    /// A signature is required and missing, or does not verify.
+    Signature {
+        module: String,
+        problem: String,
+    },
 }
 
 impl fmt::Display for SetupError {
@@ -84,6 +89,9 @@ impl fmt::Display for SetupError {
                 f,
                 "{module}: sha256 {found} does not match the pinned {expected}; refusing to load it (nothing was run)"
             ),
+            SetupError::Signature { module, problem } => {
+                write!(f, "{module}: {problem}; refusing to load it (nothing was run)")
+            }
             SetupError::Manifest { module, problem } => {
                 write!(f, "{module}: {problem}; refusing to load it (nothing was run)")
             }
@@ -147,6 +155,7 @@ impl Screener {
         }
         for entry in &config.policies {
             check_integrity(entry)?;
+            check_signature(entry, &config.trusted_keys)?;
         }
         let registry: Vec<Registered> = config
             .policies
@@ -235,6 +244,29 @@ fn check_integrity(entry: &PolicyEntry) -> Result<(), SetupError> {
             module: entry.origin.clone(),
             problem: e.to_string(),
         }),
+    }
+}
+
+/// With trusted keys configured, every module must carry a signature by
+/// one of them; a signature without trusted keys is refused too, since it
+/// could not be checked.
+fn check_signature(
+    entry: &PolicyEntry,
+    trusted: &[ed25519_dalek::VerifyingKey],
+) -> Result<(), SetupError> {
+    let refuse = |problem: String| SetupError::Signature {
+        module: entry.origin.clone(),
+        problem,
+    };
+    match (&entry.signature, trusted.is_empty()) {
+        (None, true) => Ok(()),
+        (None, false) => Err(refuse("no signature, and [trust] keys require one".into())),
+        (Some(_), true) => Err(refuse(
+            "signed, but no [trust] keys are configured to check it".into(),
+        )),
+        (Some(sig), false) => crate::signing::verify(&entry.wasm, sig, trusted)
+            .map(|_| ())
+            .map_err(|e| refuse(e.0)),
     }
 }
 

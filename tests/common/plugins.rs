@@ -87,6 +87,7 @@ pub fn config_with(wasm: Vec<u8>, id: &str) -> Config {
         sha256: None,
         states: vec![StateSelector::Licensing],
         roles: Role::ALL.to_vec(),
+        signature: None,
     });
     config
 }

@@ -129,3 +129,134 @@ fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
         assert!(doc.contains(&r), "docs/abi.md lacks or misorders:\n{r}");
     }
 }
+
+/// Asserts that the view of `bytes` shows exactly `req`.
+fn assert_view_shows(bytes: &[u8], req: &Request) {
+    use attest_rules::abi::view::RequestView;
+    let (view, app) = (RequestView::parse(bytes).unwrap(), &req.application);
+    assert_eq!(
+        (view.as_of, view.state, view.role),
+        (req.as_of, req.state, req.role)
+    );
+    assert_eq!(view.id, app.id);
+    assert_eq!(
+        (view.kind, view.licensing_state, view.submitted),
+        (app.kind, app.licensing_state, app.submitted)
+    );
+    assert_eq!(
+        (view.origin, view.destination, view.transport),
+        (app.route.origin, app.route.destination, app.route.transport)
+    );
+    assert_eq!(view.transit.iter().collect::<Vec<_>>(), app.route.transit);
+    let parties: Vec<_> = view
+        .parties
+        .iter()
+        .map(|p| {
+            (
+                p.role,
+                p.name.to_string(),
+                p.state,
+                p.party_type,
+                p.registration.map(String::from),
+            )
+        })
+        .collect();
+    let expected: Vec<_> = app
+        .parties
+        .iter()
+        .map(|p| {
+            (
+                p.role,
+                p.name.clone(),
+                p.state,
+                p.party_type,
+                p.registration.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(parties, expected);
+    assert_eq!(view.goods.len(), app.goods.len());
+    for (g, want) in view.goods.iter().zip(&app.goods) {
+        assert_eq!(g.description, want.description);
+        assert_eq!((g.item, g.att_category), (want.item, want.att_category));
+        assert_eq!(g.control_entry, want.control_entry.as_deref());
+        assert_eq!((g.quantity, g.unit_value), (want.quantity, want.unit_value));
+        assert_eq!(g.currency, want.currency.as_deref());
+        assert_eq!(
+            (g.manufacture, g.deactivated),
+            (want.manufacture, want.deactivated)
+        );
+        assert_eq!(g.marked, want.marking.is_some());
+    }
+    assert_eq!(view.import_licence, app.documents.import_licence.is_some());
+    assert_eq!(
+        view.end_user_certificate,
+        app.documents.end_user_certificate.is_some()
+    );
+}
+
+/// The in-place view reads exactly what decoding reads, on varied requests.
+#[test]
+fn the_in_place_view_agrees_with_the_decoded_request() {
+    let mut buf = Vec::new();
+    for n in 0..2_000 {
+        let app = attest::workload::application(3, n);
+        codec::encode_request(app.submitted, c("GB"), Role::Transit, &app, &mut buf);
+        let request = codec::decode::<Request>(&buf).unwrap();
+        assert_view_shows(&buf, &request);
+    }
+}
+
+/// The view refuses every truncation and trailing bytes, accepts every
+/// request decoding accepts and then shows what decoding shows, and never
+/// panics on damaged bytes.
+#[test]
+fn the_in_place_view_refuses_malformed_requests() {
+    use attest_rules::abi::view::RequestView;
+    let (_, bytes) = request_bytes();
+    for len in 0..bytes.len() {
+        assert!(
+            RequestView::parse(&bytes[..len]).is_err(),
+            "prefix of {len} bytes"
+        );
+    }
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(RequestView::parse(&trailing).is_err());
+    for at in 0..bytes.len() {
+        for value in [0u8, 1, 2, 0x7f, 0xc3, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[at] = value;
+            if let Ok(request) = codec::decode::<Request>(&damaged) {
+                assert_view_shows(&damaged, &request);
+            }
+        }
+    }
+}
+
+/// What the view exposes is checked like decoding checks it; the content
+/// of what it does not expose (here the applicant's name) is not, because
+/// no policy reading the view can see it.
+#[test]
+fn the_in_place_view_checks_the_values_it_exposes() {
+    use attest_rules::abi::view::RequestView;
+    let (request, bytes) = request_bytes();
+    let app = &request.application;
+    let find = |text: &str| {
+        bytes
+            .windows(text.len())
+            .position(|w| w == text.as_bytes())
+            .unwrap_or_else(|| panic!("{text} is in the request"))
+    };
+    let break_utf8 = |at: usize| {
+        let mut damaged = bytes.clone();
+        damaged[at] = 0xff;
+        damaged
+    };
+    let party = break_utf8(find(&app.parties[0].name));
+    assert!(RequestView::parse(&party).is_err());
+    assert!(codec::decode::<Request>(&party).is_err());
+    let applicant = break_utf8(find(&app.applicant.name));
+    assert!(codec::decode::<Request>(&applicant).is_err());
+    assert!(RequestView::parse(&applicant).is_ok());
+}

@@ -15,12 +15,19 @@
 //! ```
 //!
 //! The macro exports the ABI functions and embeds `manifest.toml` from the
-//! crate root as the manifest section. On wasm32 this module also supplies
+//! crate root as the manifest section.
+//!
+//! A policy that reads only what [`RequestView`] exposes can skip decoding
+//! the application: `export_policy!(in_place evaluate)` with
+//! `fn evaluate(request: &RequestView<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>)`.
+//! The request is checked just as thoroughly, but nothing is copied
+//! (docs/policy-authoring.md, docs/performance.md). On wasm32 this module also supplies
 //! the allocator (an arena reset before every application, so no request
 //! can see memory another left behind through the allocator) and a panic
 //! handler that traps, which the host reports as a `refer`.
 
 use crate::abi::codec::{self, Request, Response};
+use crate::abi::view::RequestView;
 use crate::checks::Context;
 use crate::finding::Finding;
 use crate::model::Application;
@@ -31,6 +38,9 @@ use core::cell::UnsafeCell;
 
 /// The signature of a policy's entry point.
 pub type Evaluate = fn(&Application, &Context<'_>, &mut Vec<Finding>);
+
+/// The signature of an entry point that reads the request in place.
+pub type EvaluateInPlace = fn(&RequestView<'_>, &Context<'_>, &mut Vec<Finding>);
 
 /// A cell for the guest's single-threaded globals. Wasm plug-ins run without
 /// threads (the host's engine disables them), so there is never a second
@@ -57,20 +67,44 @@ pub fn handle_init(bytes: &[u8]) -> u32 {
 
 /// Decodes a request, runs the policy and encodes its response.
 pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
+    respond(codec::decode::<Request>(bytes), |req, data, findings| {
+        let ctx = Context {
+            as_of: req.as_of,
+            state: req.state,
+            role: req.role,
+            data,
+        };
+        evaluate(&req.application, &ctx, findings);
+    })
+}
+
+/// Reads a request in place, runs the policy and encodes its response.
+pub fn handle_evaluate_in_place(bytes: &[u8], evaluate: EvaluateInPlace) -> Vec<u8> {
+    respond(RequestView::parse(bytes), |view, data, findings| {
+        let ctx = Context {
+            as_of: view.as_of,
+            state: view.state,
+            role: view.role,
+            data,
+        };
+        evaluate(&view, &ctx, findings);
+    })
+}
+
+/// Runs `policy` on a request that could be read, and encodes the
+/// response: its findings, or why it could not run.
+fn respond<R>(
+    request: Result<R, crate::abi::wire::WireError>,
+    policy: impl FnOnce(R, &ReferenceData, &mut Vec<Finding>),
+) -> Vec<u8> {
     // SAFETY: single-threaded guest; DATA is only written by handle_init.
     let data = unsafe { &*DATA.0.get() };
-    let response = match (data, codec::decode::<Request>(bytes)) {
+    let response = match (data, request) {
         (None, _) => Response::Failed("attest_evaluate called before attest_init".into()),
         (_, Err(e)) => Response::Failed(format!("request could not be decoded: {e}")),
-        (Some(data), Ok(req)) => {
-            let ctx = Context {
-                as_of: req.as_of,
-                state: req.state,
-                role: req.role,
-                data,
-            };
+        (Some(data), Ok(request)) => {
             let mut findings = Vec::new();
-            evaluate(&req.application, &ctx, &mut findings);
+            policy(request, data, &mut findings);
             Response::Findings(findings)
         }
     };
@@ -192,9 +226,10 @@ pub mod wasm {
         }
     }
 
-    /// `attest_evaluate`.
-    pub fn evaluate(ptr: u32, len: u32, policy: Evaluate) -> u64 {
-        let out = handle_evaluate(unsafe { input(ptr, len) }, policy);
+    /// `attest_evaluate`: `handle` is [`handle_evaluate`] or
+    /// [`handle_evaluate_in_place`] with the policy's entry point.
+    pub fn evaluate(ptr: u32, len: u32, handle: impl FnOnce(&[u8]) -> Vec<u8>) -> u64 {
+        let out = handle(unsafe { input(ptr, len) });
         let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
         // The arena reclaims it at the next request.
         core::mem::forget(out);
@@ -204,13 +239,27 @@ pub mod wasm {
 
 /// Exports the ABI functions for a policy entry point and embeds the
 /// crate's `manifest.toml` (or the named file, for a crate that builds
-/// several editions) as the manifest custom section.
+/// several editions) as the manifest custom section. With `in_place`, the
+/// entry point reads the request through [`RequestView`].
 #[macro_export]
 macro_rules! export_policy {
+    (in_place $evaluate:path) => {
+        $crate::export_policy!(in_place $evaluate, "manifest.toml");
+    };
+    (in_place $evaluate:path, $manifest:literal) => {
+        $crate::export_policy!(@abi $manifest, |bytes: &[u8]| {
+            $crate::guest::handle_evaluate_in_place(bytes, $evaluate)
+        });
+    };
     ($evaluate:path) => {
         $crate::export_policy!($evaluate, "manifest.toml");
     };
     ($evaluate:path, $manifest:literal) => {
+        $crate::export_policy!(@abi $manifest, |bytes: &[u8]| {
+            $crate::guest::handle_evaluate(bytes, $evaluate)
+        });
+    };
+    (@abi $manifest:literal, $handle:expr) => {
         #[no_mangle]
         pub extern "C" fn attest_abi_version() -> u32 {
             $crate::abi::ABI_VERSION
@@ -225,7 +274,7 @@ macro_rules! export_policy {
         }
         #[no_mangle]
         pub extern "C" fn attest_evaluate(ptr: u32, len: u32) -> u64 {
-            $crate::guest::wasm::evaluate(ptr, len, $evaluate)
+            $crate::guest::wasm::evaluate(ptr, len, $handle)
         }
         #[link_section = "attest.manifest"]
         #[used]

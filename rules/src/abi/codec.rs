@@ -14,6 +14,24 @@ use alloc::vec::Vec;
 pub trait Wire: Sized {
     fn put(&self, w: &mut Writer<'_>);
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
+    /// Checks and steps over one value without building it: what the
+    /// in-place request view (`abi::view`) uses for the parts it does not
+    /// read. Strings and lists override it so that nothing is allocated.
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        Self::get(r).map(drop)
+    }
+}
+
+/// Skips the field that `field` projects out of `S`, with that field's own
+/// wire type: field lists stay written once, in `wire_struct!`.
+pub fn skip_field<S, T: Wire>(_field: fn(&S) -> &T, r: &mut Reader<'_>) -> Result<(), WireError> {
+    T::skip(r)
+}
+
+/// Skims the field that `field` projects out of `S` (see [`Reader::skim`]):
+/// for the parts of a request a policy does not read.
+pub fn skim_field<S, T: Wire>(field: fn(&S) -> &T, r: &mut Reader<'_>) -> Result<(), WireError> {
+    r.skim(|r| skip_field(field, r))
 }
 
 /// Encodes one value into `buf` (cleared first).
@@ -36,6 +54,9 @@ macro_rules! wire_enum {
             fn put(&self, w: &mut Writer<'_>) { w.u8(self.code()) }
             fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
                 r.code(stringify!($t), <$t>::from_code)
+            }
+            fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+                if r.skimming() { r.u8().map(drop) } else { Self::get(r).map(drop) }
             }
         }
     )+};
@@ -72,6 +93,9 @@ impl Wire for String {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         r.string()
+    }
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        r.skip_str()
     }
 }
 
@@ -148,6 +172,9 @@ impl<T: Wire> Wire for Option<T> {
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         r.option(T::get)
     }
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        r.option(T::skip).map(drop)
+    }
 }
 
 impl<T: Wire> Wire for Vec<T> {
@@ -156,6 +183,10 @@ impl<T: Wire> Wire for Vec<T> {
     }
     fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
         r.list(T::get)
+    }
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        // A list of `()` allocates nothing, whatever its length.
+        r.list(T::skip).map(drop)
     }
 }
 
@@ -166,6 +197,10 @@ macro_rules! wire_struct {
             fn put(&self, w: &mut Writer<'_>) { $( self.$field.put(w); )+ }
             fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
                 Ok($t { $( $field: Wire::get(r)? ),+ })
+            }
+            fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+                $( skip_field(|s: &$t| &s.$field, r)?; )+
+                Ok(())
             }
         }
     };

@@ -16,6 +16,7 @@
 //! [`codec`] implements.
 
 pub mod codec;
+pub mod view;
 pub mod wire;
 
 /// The ABI version this crate implements.

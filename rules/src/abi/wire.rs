@@ -111,11 +111,16 @@ impl<'b> Writer<'b> {
 pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    skimming: bool,
 }
 
 impl<'a> Reader<'a> {
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
-        Reader { bytes, pos: 0 }
+        Reader {
+            bytes,
+            pos: 0,
+            skimming: false,
+        }
     }
 
     pub fn error(&self, problem: WireProblem) -> WireError {
@@ -123,6 +128,44 @@ impl<'a> Reader<'a> {
             offset: self.pos,
             problem,
         }
+    }
+
+    /// True inside [`Reader::skim`]: skipped values are checked for
+    /// structure (lengths, option tags) but not for content (UTF-8, codes).
+    pub fn skimming(&self) -> bool {
+        self.skimming
+    }
+
+    /// Runs `step` over values nobody will read: their structure is checked
+    /// so that what follows is found, their content is not.
+    pub fn skim(
+        &mut self,
+        step: impl FnOnce(&mut Self) -> Result<(), WireError>,
+    ) -> Result<(), WireError> {
+        let outer = core::mem::replace(&mut self.skimming, true);
+        let result = step(self);
+        self.skimming = outer;
+        result
+    }
+
+    /// Steps over a string, checking it is UTF-8 unless skimming.
+    pub fn skip_str(&mut self) -> Result<(), WireError> {
+        if self.skimming {
+            let n = self.u32()? as usize;
+            self.take(n).map(drop)
+        } else {
+            self.str().map(drop)
+        }
+    }
+
+    /// How many bytes have been read.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// The bytes read since `start` (a former [`Reader::position`]).
+    pub fn read_since(&self, start: usize) -> &'a [u8] {
+        &self.bytes[start.min(self.pos)..self.pos]
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {

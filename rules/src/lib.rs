@@ -13,11 +13,14 @@
 //! - [`abi`]: the plug-in ABI v1 and its byte encoding.
 //! - [`checks`]: reusable treaty checks, one function per article.
 //! - [`guest`] (feature `guest`): the plug-in SDK.
+//! - [`comparison`]: the small policy every engine runs in the performance
+//!   comparison.
 #![no_std]
 extern crate alloc;
 
 pub mod abi;
 pub mod checks;
+pub mod comparison;
 pub mod finding;
 #[cfg(feature = "guest")]
 pub mod guest;

@@ -1,4 +1,7 @@
-//! Fixtures shared by the benchmarks: the bundled example applications.
+//! Fixtures shared by the benchmarks: the bundled example applications,
+//! and the engines of the shared-policy comparison.
+
+pub mod comparison;
 
 use attest::application::{self, Format};
 use attest_rules::Application;

@@ -4,7 +4,9 @@
 #      and, inside policies/build.sh, Debian's Rust for wasm32;
 #   2. rebuilds the policy plug-ins and fails if policies/dist differs;
 #   3. rustfmt and clippy (warnings are errors);
-#   4. every test of the workspace, and the benchmarks compile.
+#   4. every test of the workspace, and the benchmarks compile;
+#   5. the engine comparison's peers (Cedar, Regorus) agree with the native
+#      rules on 100,000 generated applications (release build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +24,11 @@ policies/build.sh --check
 echo "== rustfmt and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p attest-benches --all-targets --features peers -- -D warnings
 
 echo "== tests"
 cargo test --workspace
-cargo bench -p attest-benches --bench screening --no-run
+cargo bench -p attest-benches --features peers --bench screening --no-run
+
+echo "== engine comparison: every engine agrees with the native rules"
+cargo test --release -p attest-benches --features peers --test comparison

@@ -6,15 +6,23 @@
 //!   the sandbox tax); `att/sandbox-fresh`: a new pooled instance per call;
 //! - `screen/*`: the full default stack (fp + att, combined decision).
 //!
-//! Run: `cargo bench -p attest-benches`.
+//! - `compare/*`: the shared policy (`attest_rules::comparison`) natively,
+//!   as an Attest plug-in and, with `--features peers`, in Cedar and in
+//!   Regorus (interpreter and VM), after checking on 100,000 generated
+//!   applications that every engine agrees with the native rules.
+//!
+//! Run: `scripts/compare-engines.sh` (the whole table of
+//! docs/performance.md), or `cargo bench -p attest-benches --features peers`.
 
 use attest::config::Config;
 use attest::reference::Library;
 use attest::sandbox::{Isolation, Limits, Sandbox};
 use attest::screen::Screener;
+use attest_benches::comparison as engines;
 use attest_benches::examples;
 use attest_rules::abi::codec::{self, Request};
 use attest_rules::checks::{att, cop, Context};
+use attest_rules::comparison;
 use attest_rules::model::Role;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
@@ -164,5 +172,84 @@ fn batch_throughput(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-criterion_group!(benches, boundary, att_policy, full_stack, batch_throughput);
+/// Applications the comparison cycles through: varied, so that every rule
+/// fires and branch prediction cannot learn one answer.
+fn comparison_workload(n: u64) -> Vec<attest_rules::Application> {
+    (0..n)
+        .map(|i| attest::workload::application(7, i))
+        .collect()
+}
+
+/// Times one engine over the workload, one decision per iteration.
+fn time_engine(
+    c: &mut Criterion,
+    name: &str,
+    apps: &[attest_rules::Application],
+    mut decide: impl FnMut(&attest_rules::Application) -> comparison::Fired,
+) {
+    let mut i = 0;
+    c.bench_function(name, |b| {
+        b.iter(|| {
+            i = (i + 1) % apps.len();
+            decide(black_box(&apps[i]))
+        })
+    });
+}
+
+/// Panics unless `engine` agrees with the native rules on every one of
+/// 100,000 generated applications.
+fn check_agreement(
+    name: &str,
+    engine: impl FnMut(&attest_rules::Application) -> comparison::Fired,
+) {
+    let apps = comparison_workload(AGREEMENT_SAMPLE);
+    let wrong = engines::disagreements(&apps, engine, 5);
+    assert!(wrong.is_empty(), "{name} disagrees with native: {wrong:?}");
+    eprintln!("{name}: agrees with native on {AGREEMENT_SAMPLE} applications");
+}
+
+const AGREEMENT_SAMPLE: u64 = 100_000;
+
+fn compare(c: &mut Criterion) {
+    let apps = comparison_workload(1_000);
+    let mut findings = Vec::new();
+    time_engine(c, "compare/native", &apps, |app| {
+        engines::native(app, &mut findings)
+    });
+    for (name, isolation) in [
+        ("compare/attest-reuse", Isolation::Reuse),
+        ("compare/attest-fresh", Isolation::Fresh),
+    ] {
+        let engine = engines::AttestEngine::new(isolation);
+        let mut session = engine.session();
+        check_agreement(name, |app| session.decide(app).expect("evaluates"));
+        time_engine(c, name, &apps, |app| {
+            session.decide(app).expect("evaluates")
+        });
+    }
+    #[cfg(feature = "peers")]
+    {
+        use engines::{cedar::CedarEngine, rego::RegoInterpreter, rego::RegoVm};
+        let cedar = CedarEngine::new();
+        check_agreement("compare/cedar", |app| cedar.decide(app));
+        time_engine(c, "compare/cedar", &apps, |app| cedar.decide(app));
+        let mut interpreter = RegoInterpreter::new();
+        check_agreement("compare/regorus-interpreter", |app| interpreter.decide(app));
+        time_engine(c, "compare/regorus-interpreter", &apps, |app| {
+            interpreter.decide(app)
+        });
+        let mut vm = RegoVm::new();
+        check_agreement("compare/regorus-vm", |app| vm.decide(app));
+        time_engine(c, "compare/regorus-vm", &apps, |app| vm.decide(app));
+    }
+}
+
+criterion_group!(
+    benches,
+    boundary,
+    att_policy,
+    compare,
+    full_stack,
+    batch_throughput
+);
 criterion_main!(benches);

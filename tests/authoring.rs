@@ -55,7 +55,7 @@ fn workspace_copy() -> PathBuf {
         .arg("-c")
         .arg(format!(
             "mkdir -p {d} && cp -r {r}/rules {d}/rules && mkdir {d}/policies && cd {r}/policies && \
-             cp -r Cargo.toml build.sh rust-toolchain.toml .cargo fp att eu-cp xa xb {d}/policies/ && mkdir {d}/policies/dist",
+             cp -r Cargo.toml build.sh rust-toolchain.toml .cargo fp att eu-cp xa xb comparison {d}/policies/ && mkdir {d}/policies/dist",
             d = dir.display(),
             r = root().display()
         ))
@@ -81,7 +81,7 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
     assert!(new.status.success(), "{}", text(&new));
     assert!(std::fs::read_to_string(dir.join("Cargo.toml"))
         .unwrap()
-        .contains("\"xb\", \"xq\"]"));
+        .contains("\"comparison\", \"xq\"]"));
 
     // The author adds a rule: no sales concluded online.
     let crate_dir = dir.join("xq");

@@ -30,8 +30,10 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 /// Destinations and transit states under embargo, for this policy only.
+/// XC is a fictional state that the generated workload routes transits
+/// through, so that the transit rule is exercised.
 pub const EMBARGOED: [&str; 15] = [
-    "AF", "BY", "CD", "CF", "IQ", "IR", "KP", "LB", "LY", "MM", "RU", "SD", "SO", "SS", "YE",
+    "XC", "BY", "CD", "CF", "IQ", "IR", "KP", "LB", "LY", "MM", "RU", "SD", "SO", "SS", "YE",
 ];
 
 /// Destinations of concern, for this policy only.

@@ -132,11 +132,22 @@ fn describe(v: &Value) -> String {
     }
 }
 
-fn join(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_string()
-    } else {
-        format!("{path}.{key}")
+/// The path of `key` inside the table at `path`, formatted only when a
+/// problem is reported: a valid application of eighty fields then builds
+/// no path strings at all.
+fn join<'a>(path: &'a str, key: &'a str) -> Joined<'a> {
+    Joined(path, key)
+}
+
+#[derive(Clone, Copy)]
+struct Joined<'a>(&'a str, &'a str);
+
+impl fmt::Display for Joined<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Joined("", key) => f.write_str(key),
+            Joined(path, key) => write!(f, "{path}.{key}"),
+        }
     }
 }
 
@@ -153,7 +164,7 @@ struct Table<'v> {
 }
 
 impl Validator {
-    fn problem(&mut self, path: &str, message: impl Into<String>) {
+    fn problem(&mut self, path: impl fmt::Display, message: impl Into<String>) {
         self.problems.push(FieldProblem {
             path: path.to_string(),
             message: message.into(),
@@ -169,7 +180,7 @@ impl Validator {
         };
         for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
             let p = FieldProblem {
-                path: join(path, key),
+                path: join(path, key).to_string(),
                 message: "unknown field".into(),
             };
             if self.strict {
@@ -192,7 +203,7 @@ impl Validator {
         v
     }
 
-    fn string(&mut self, path: &str, v: &Value, max: usize) -> Option<String> {
+    fn string(&mut self, path: impl fmt::Display, v: &Value, max: usize) -> Option<String> {
         match v {
             Value::String(s) if s.chars().count() <= max => Some(s.clone()),
             Value::String(_) => {
@@ -222,7 +233,7 @@ impl Validator {
         self.string(&join(&t.path, key), v, MAX_TEXT)
     }
 
-    fn boolean(&mut self, path: &str, v: &Value) -> Option<bool> {
+    fn boolean(&mut self, path: impl fmt::Display, v: &Value) -> Option<bool> {
         match v {
             Value::Bool(b) => Some(*b),
             other => {
@@ -247,7 +258,7 @@ impl Validator {
 
     fn enumerated<T: Copy + fmt::Display>(
         &mut self,
-        path: &str,
+        path: impl fmt::Display,
         v: &Value,
         parse: fn(&str) -> Option<T>,
         all: &[T],
@@ -267,7 +278,7 @@ impl Validator {
         found
     }
 
-    fn country(&mut self, path: &str, v: &Value) -> Option<Country> {
+    fn country(&mut self, path: impl fmt::Display, v: &Value) -> Option<Country> {
         let Some(text) = v.as_str() else {
             self.problem(
                 path,
@@ -292,7 +303,7 @@ impl Validator {
         self.country(&join(&t.path, key), v)
     }
 
-    fn date(&mut self, path: &str, v: &Value) -> Option<Date> {
+    fn date(&mut self, path: impl fmt::Display, v: &Value) -> Option<Date> {
         let found = v.as_str().and_then(Date::parse);
         if found.is_none() {
             self.problem(
@@ -427,7 +438,7 @@ impl Validator {
                 let states: Vec<Option<Country>> = items
                     .iter()
                     .enumerate()
-                    .map(|(i, s)| self.country(&format!("route.transit[{i}]"), s))
+                    .map(|(i, s)| self.country(format_args!("route.transit[{i}]"), s))
                     .collect();
                 states.into_iter().collect()
             }
@@ -583,7 +594,7 @@ impl Validator {
         let marking = t
             .map
             .get("marking")
-            .and_then(|v| self.marking(&join(path, "marking"), v));
+            .and_then(|v| self.marking(&join(path, "marking").to_string(), v));
         Some(Goods {
             description: description?,
             item: item?,

@@ -7,6 +7,7 @@ use attest_rules::Outcome;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Decision {
@@ -56,15 +57,16 @@ pub struct Evaluation {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Provenance {
-    pub host: String,
+    pub host: &'static str,
     /// sha256 of the application's canonical (ABI) encoding: the same
     /// application in TOML or JSON has the same hash.
     pub input_sha256: String,
     /// sha256 of each reference data file used.
-    pub data: BTreeMap<String, String>,
+    /// Shared by every decision of a run, not copied into each.
+    pub data: Arc<BTreeMap<String, String>>,
     /// Where each data set stands: compilation date, entries, and how many
     /// the source marks unverified (an addition to the spec's fields).
-    pub data_sets: Vec<DataSet>,
+    pub data_sets: Arc<[DataSet]>,
 }
 
 fn outcome<S: Serializer>(o: &Outcome, s: S) -> Result<S::Ok, S::Error> {

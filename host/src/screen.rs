@@ -7,7 +7,7 @@ use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::config::PolicyEntry;
 use crate::decision::{Decision, Evaluation, FindingRecord, Provenance};
-use crate::reference::{hex, DataError, Library};
+use crate::reference::{hex, DataError, DataSet, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
 use attest_rules::abi::codec;
@@ -18,6 +18,7 @@ use attest_rules::Outcome;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// A plug-in as the screener holds it: ready, or refused at load with the
 /// reason (it then yields `refer` wherever it is routed).
@@ -135,6 +136,9 @@ impl Registered {
 pub struct Screener {
     registry: Vec<Registered>,
     library: Library,
+    /// The data part of every decision's provenance, built once.
+    data_hashes: Arc<BTreeMap<String, String>>,
+    data_sets: Arc<[DataSet]>,
     _sandbox: Sandbox,
 }
 
@@ -182,6 +186,14 @@ impl Screener {
         check_versions(&registry)?;
         Ok(Screener {
             registry,
+            data_hashes: Arc::new(
+                library
+                    .sets
+                    .iter()
+                    .map(|s| (s.name.clone(), s.sha256.clone()))
+                    .collect(),
+            ),
+            data_sets: library.sets.clone().into(),
             library,
             _sandbox: sandbox,
         })
@@ -349,13 +361,6 @@ impl Session<'_> {
             }
         }
         let outcome = combine(&evaluations, &mut findings);
-        let data_hashes: BTreeMap<String, String> = self
-            .screener
-            .library
-            .sets
-            .iter()
-            .map(|s| (s.name.clone(), s.sha256.clone()))
-            .collect();
         Decision {
             application: app.id.clone(),
             as_of: as_of.to_string(),
@@ -364,10 +369,10 @@ impl Session<'_> {
             evaluations,
             not_covered,
             provenance: Provenance {
-                host: format!("attest {}", env!("CARGO_PKG_VERSION")),
+                host: concat!("attest ", env!("CARGO_PKG_VERSION")),
                 input_sha256: input_sha256(app),
-                data: data_hashes,
-                data_sets: self.screener.library.sets.clone(),
+                data: self.screener.data_hashes.clone(),
+                data_sets: self.screener.data_sets.clone(),
             },
         }
     }

@@ -138,7 +138,7 @@ fn assert_view_shows(bytes: &[u8], req: &Request) {
         (view.as_of, view.state, view.role),
         (req.as_of, req.state, req.role)
     );
-    assert_eq!(view.id, app.id);
+    assert_eq!(view.id.as_str(), app.id);
     assert_eq!(
         (view.kind, view.licensing_state, view.submitted),
         (app.kind, app.licensing_state, app.submitted)
@@ -154,10 +154,10 @@ fn assert_view_shows(bytes: &[u8], req: &Request) {
         .map(|p| {
             (
                 p.role,
-                p.name.to_string(),
+                p.name.as_str().to_string(),
                 p.state,
                 p.party_type,
-                p.registration.map(String::from),
+                p.registration.map(|r| r.as_str().to_string()),
             )
         })
         .collect();
@@ -177,11 +177,14 @@ fn assert_view_shows(bytes: &[u8], req: &Request) {
     assert_eq!(parties, expected);
     assert_eq!(view.goods.len(), app.goods.len());
     for (g, want) in view.goods.iter().zip(&app.goods) {
-        assert_eq!(g.description, want.description);
+        assert_eq!(g.description.as_str(), want.description);
         assert_eq!((g.item, g.att_category), (want.item, want.att_category));
-        assert_eq!(g.control_entry, want.control_entry.as_deref());
+        assert_eq!(
+            g.control_entry.map(|t| t.as_str()),
+            want.control_entry.as_deref()
+        );
         assert_eq!((g.quantity, g.unit_value), (want.quantity, want.unit_value));
-        assert_eq!(g.currency, want.currency.as_deref());
+        assert_eq!(g.currency.map(|t| t.as_str()), want.currency.as_deref());
         assert_eq!(
             (g.manufacture, g.deactivated),
             (want.manufacture, want.deactivated)
@@ -234,29 +237,46 @@ fn the_in_place_view_refuses_malformed_requests() {
     }
 }
 
-/// What the view exposes is checked like decoding checks it; the content
-/// of what it does not expose (here the applicant's name) is not, because
+/// Codes the view exposes are checked when it is parsed; strings when a
+/// policy reads them, and a damaged one stops the evaluation (in a
+/// plug-in, a trap the host reports as a fault: refer); the content of
+/// what it does not expose (the applicant) is not checked at all, because
 /// no policy reading the view can see it.
 #[test]
-fn the_in_place_view_checks_the_values_it_exposes() {
+fn the_in_place_view_checks_what_a_policy_reads() {
     use attest_rules::abi::view::RequestView;
     let (request, bytes) = request_bytes();
     let app = &request.application;
+    // Where a string's bytes start, found with its length prefix so that
+    // a name cannot match inside a longer one.
     let find = |text: &str| {
-        bytes
-            .windows(text.len())
-            .position(|w| w == text.as_bytes())
+        let mut encoded = (text.len() as u32).to_le_bytes().to_vec();
+        encoded.extend_from_slice(text.as_bytes());
+        4 + bytes
+            .windows(encoded.len())
+            .position(|w| w == encoded)
             .unwrap_or_else(|| panic!("{text} is in the request"))
     };
-    let break_utf8 = |at: usize| {
+    let damage = |at: usize| {
         let mut damaged = bytes.clone();
         damaged[at] = 0xff;
         damaged
     };
-    let party = break_utf8(find(&app.parties[0].name));
-    assert!(RequestView::parse(&party).is_err());
-    assert!(codec::decode::<Request>(&party).is_err());
-    let applicant = break_utf8(find(&app.applicant.name));
-    assert!(codec::decode::<Request>(&applicant).is_err());
-    assert!(RequestView::parse(&applicant).is_ok());
+    // The end user's type code follows its name and its state's two bytes.
+    let end_user = &app.parties[1];
+    let code_at = find(&end_user.name) + end_user.name.len() + 2;
+    let bad_code = damage(code_at);
+    assert!(codec::decode::<Request>(&bad_code).is_err());
+    assert!(RequestView::parse(&bad_code).is_err());
+
+    let bad_name = damage(find(&end_user.name));
+    assert!(codec::decode::<Request>(&bad_name).is_err());
+    let view = RequestView::parse(&bad_name).unwrap();
+    let name = view.parties.iter().nth(1).unwrap().name;
+    assert!(name.to_str().is_err());
+    assert!(std::panic::catch_unwind(|| name.as_str()).is_err());
+
+    let bad_applicant = damage(find(&app.applicant.name));
+    assert!(codec::decode::<Request>(&bad_applicant).is_err());
+    assert!(RequestView::parse(&bad_applicant).is_ok());
 }

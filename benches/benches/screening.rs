@@ -27,6 +27,11 @@ use attest_rules::model::Role;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
+/// The allocator the `attest` binary ships with, so that host-side costs
+/// here are those of the binary; every engine runs with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const ATT_WASM: &[u8] = include_bytes!("../../policies/dist/att.wasm");
 
 fn boundary(c: &mut Criterion) {

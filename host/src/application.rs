@@ -198,7 +198,7 @@ impl Validator {
     fn required<'v>(&mut self, t: &Table<'v>, key: &str) -> Option<&'v Value> {
         let v = t.map.get(key);
         if v.is_none() {
-            self.problem(&join(&t.path, key), "missing required field");
+            self.problem(join(&t.path, key), "missing required field");
         }
         v
     }
@@ -225,12 +225,12 @@ impl Validator {
 
     fn req_string(&mut self, t: &Table<'_>, key: &str) -> Option<String> {
         let v = self.required(t, key)?;
-        self.string(&join(&t.path, key), v, MAX_TEXT)
+        self.string(join(&t.path, key), v, MAX_TEXT)
     }
 
     fn opt_string(&mut self, t: &Table<'_>, key: &str) -> Option<String> {
         let v = t.map.get(key)?;
-        self.string(&join(&t.path, key), v, MAX_TEXT)
+        self.string(join(&t.path, key), v, MAX_TEXT)
     }
 
     fn boolean(&mut self, path: impl fmt::Display, v: &Value) -> Option<bool> {
@@ -248,12 +248,12 @@ impl Validator {
 
     fn req_bool(&mut self, t: &Table<'_>, key: &str) -> Option<bool> {
         let v = self.required(t, key)?;
-        self.boolean(&join(&t.path, key), v)
+        self.boolean(join(&t.path, key), v)
     }
 
     fn opt_bool(&mut self, t: &Table<'_>, key: &str) -> Option<bool> {
         let v = t.map.get(key)?;
-        self.boolean(&join(&t.path, key), v)
+        self.boolean(join(&t.path, key), v)
     }
 
     fn enumerated<T: Copy + fmt::Display>(
@@ -300,7 +300,7 @@ impl Validator {
 
     fn req_country(&mut self, t: &Table<'_>, key: &str) -> Option<Country> {
         let v = self.required(t, key)?;
-        self.country(&join(&t.path, key), v)
+        self.country(join(&t.path, key), v)
     }
 
     fn date(&mut self, path: impl fmt::Display, v: &Value) -> Option<Date> {
@@ -488,14 +488,14 @@ impl Validator {
 
     fn party(&mut self, path: &str, v: &Value) -> Option<Party> {
         let t = self.table(path, v, &["role", "name", "state", "type", "registration"])?;
-        let role = self.required(&t, "role").and_then(|v| {
-            self.enumerated(&join(path, "role"), v, PartyRole::parse, PartyRole::ALL)
-        });
+        let role = self
+            .required(&t, "role")
+            .and_then(|v| self.enumerated(join(path, "role"), v, PartyRole::parse, PartyRole::ALL));
         let name = self.req_string(&t, "name");
         let state = self.req_country(&t, "state");
-        let party_type = self.required(&t, "type").and_then(|v| {
-            self.enumerated(&join(path, "type"), v, PartyType::parse, PartyType::ALL)
-        });
+        let party_type = self
+            .required(&t, "type")
+            .and_then(|v| self.enumerated(join(path, "type"), v, PartyType::parse, PartyType::ALL));
         let registration = self.opt_string(&t, "registration");
         Some(Party {
             role: role?,
@@ -530,10 +530,10 @@ impl Validator {
         let description = self.req_string(&t, "description");
         let item = self
             .required(&t, "item")
-            .and_then(|v| self.enumerated(&join(path, "item"), v, ItemKind::parse, ItemKind::ALL));
+            .and_then(|v| self.enumerated(join(path, "item"), v, ItemKind::parse, ItemKind::ALL));
         let att_category = t.map.get("att_category").and_then(|v| {
             self.enumerated(
-                &join(path, "att_category"),
+                join(path, "att_category"),
                 v,
                 AttCategory::parse,
                 AttCategory::ALL,
@@ -544,7 +544,7 @@ impl Validator {
             let q = v.as_u64().filter(|&q| q > 0);
             if q.is_none() {
                 self.problem(
-                    &join(path, "quantity"),
+                    join(path, "quantity"),
                     format!("expected an integer greater than 0, found {}", describe(v)),
                 );
             }
@@ -554,7 +554,7 @@ impl Validator {
             let x = v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
             if x.is_none() {
                 self.problem(
-                    &join(path, "unit_value"),
+                    join(path, "unit_value"),
                     format!("expected a number of at least 0, found {}", describe(v)),
                 );
             }
@@ -566,7 +566,7 @@ impl Validator {
                 .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()));
             if c.is_none() {
                 self.problem(
-                    &join(path, "currency"),
+                    join(path, "currency"),
                     format!(
                         "expected an ISO 4217 code such as EUR, found {}",
                         describe(v)
@@ -577,14 +577,14 @@ impl Validator {
         });
         if t.map.contains_key("unit_value") && !t.map.contains_key("currency") {
             self.problem(
-                &join(path, "currency"),
+                join(path, "currency"),
                 "required with unit_value: an ISO 4217 code such as EUR",
             );
         }
         let manufacture = match t.map.get("manufacture") {
             None => Some(Manufacture::Standard),
             Some(v) => self.enumerated(
-                &join(path, "manufacture"),
+                join(path, "manufacture"),
                 v,
                 Manufacture::parse,
                 Manufacture::ALL,
@@ -625,7 +625,7 @@ impl Validator {
         let country = t
             .map
             .get("country")
-            .and_then(|v| self.country(&join(path, "country"), v));
+            .and_then(|v| self.country(join(path, "country"), v));
         let serial_numbers = self.opt_bool(&t, "serial_numbers").unwrap_or(false);
         let import_marking = self.opt_bool(&t, "import_marking").unwrap_or(false);
         let year = t.map.get("year").and_then(|v| {
@@ -635,7 +635,7 @@ impl Validator {
                 .map(|y| y as u32);
             if y.is_none() {
                 self.problem(
-                    &join(path, "year"),
+                    join(path, "year"),
                     format!("expected a four-digit year, found {}", describe(v)),
                 );
             }

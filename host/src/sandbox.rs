@@ -208,6 +208,12 @@ impl Sandbox {
                 .table_keep_resident(KEEP_RESIDENT);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
+        if std::env::var_os("ATTEST_PERFMAP").is_some() {
+            // For profiling plug-ins with `perf` (docs/performance.md):
+            // wasmtime writes /tmp/perf-PID.map naming each compiled
+            // function. Read once per engine, never per call.
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config).map_err(|e| Fault::NotLoadable(e.to_string()))?;
         let ticker = Arc::new(AtomicBool::new(false));
         let (stop, weak) = (ticker.clone(), engine.weak());

@@ -162,10 +162,13 @@ impl<'a> Facts<'a> {
     /// `export_policy!(in_place ...)`).
     pub fn in_place(view: &RequestView<'a>) -> Facts<'a> {
         let end_users = view.parties.iter().map(|p| (p.role, p.party_type));
-        let lines = view
-            .goods
-            .iter()
-            .map(|g| (g.control_entry, g.quantity, g.unit_value));
+        let lines = view.goods.iter().map(|g| {
+            (
+                g.control_entry.map(|e| e.as_str()),
+                g.quantity,
+                g.unit_value,
+            )
+        });
         Facts::read(
             view.destination,
             States::InPlace(view.transit),

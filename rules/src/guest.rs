@@ -103,12 +103,13 @@ fn respond<R>(
         (None, _) => Response::Failed("attest_evaluate called before attest_init".into()),
         (_, Err(e)) => Response::Failed(format!("request could not be decoded: {e}")),
         (Some(data), Ok(request)) => {
-            let mut findings = Vec::new();
+            // Room for a typical answer without growing.
+            let mut findings = Vec::with_capacity(8);
             policy(request, data, &mut findings);
             Response::Findings(findings)
         }
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(1024);
     codec::encode(&response, &mut out);
     out
 }

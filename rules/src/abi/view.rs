@@ -2,12 +2,12 @@
 //! look at, borrowed from the request bytes instead of decoded into an
 //! owned [`Application`](crate::model::Application).
 //!
-//! [`RequestView::parse`] checks every value the view exposes exactly as
-//! decoding would (codes, dates, UTF-8), and the structure of the rest
+//! [`RequestView::parse`] checks every code, date and number the view
+//! exposes exactly as decoding would, and the structure of the rest
 //! (lengths, option tags, nothing left over), so that a malformed request
-//! is refused and nothing a policy reads can be wrong. It allocates
-//! nothing: strings stay `&str` into the bytes, lists stay bytes that their
-//! iterators read item by item. The content of the parts it does not
+//! is refused. It allocates nothing: strings stay [`Text`] into the bytes,
+//! checked as UTF-8 when a policy reads them, and lists stay bytes that
+//! their iterators read item by item. The content of the parts it does not
 //! expose is not checked: no policy reading the view can see it. A policy
 //! that reads a handful of fields pays for those fields, not for copying
 //! the whole application (docs/performance.md has the numbers).
@@ -27,7 +27,7 @@ pub struct RequestView<'a> {
     pub as_of: Date,
     pub state: Country,
     pub role: Role,
-    pub id: &'a str,
+    pub id: Text<'a>,
     pub kind: TransferKind,
     pub licensing_state: Country,
     pub submitted: Date,
@@ -51,7 +51,7 @@ impl<'a> RequestView<'a> {
         let mut reader = Reader::new(bytes);
         let r = &mut reader;
         let (as_of, state, role) = (Date::get(r)?, Country::get(r)?, Role::get(r)?);
-        let id = r.str()?;
+        let id = Text::read(r)?;
         let (kind, licensing_state, submitted) =
             (TransferKind::get(r)?, Country::get(r)?, Date::get(r)?);
         skim_field(|a: &Application| &a.permanence, r)?;
@@ -150,24 +150,77 @@ impl<'a, T: ReadInPlace<'a>> List<'a, T> {
     }
 }
 
+/// A string of the request, checked as UTF-8 when it is read: a policy
+/// that never looks at a party's name does not pay for checking it. The
+/// host only ever writes UTF-8; should a string arrive damaged, reading it
+/// with [`Text::as_str`] stops the evaluation with a trap, which the host
+/// reports as a fault of the plug-in (`refer`), so a policy can never act
+/// on it. [`Text::to_str`] returns the error instead.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Text<'a>(&'a [u8]);
+
+impl<'a> Text<'a> {
+    fn read(r: &mut Reader<'a>) -> Result<Text<'a>, WireError> {
+        r.str_bytes().map(Text)
+    }
+
+    pub fn to_str(self) -> Result<&'a str, core::str::Utf8Error> {
+        core::str::from_utf8(self.0)
+    }
+
+    pub fn as_str(self) -> &'a str {
+        match self.to_str() {
+            Ok(s) => s,
+            Err(e) => panic!("a string of the request is not UTF-8: {e}"),
+        }
+    }
+
+    /// The bytes as sent, unchecked: enough to compare with a known
+    /// string (`text == "ML1"`).
+    pub fn as_bytes(self) -> &'a [u8] {
+        self.0
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl core::fmt::Debug for Text<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.to_str() {
+            Ok(s) => core::fmt::Debug::fmt(s, f),
+            Err(_) => write!(f, "<not UTF-8: {:?}>", self.0),
+        }
+    }
+}
+
 /// A party, read in place.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PartyRef<'a> {
     pub role: PartyRole,
-    pub name: &'a str,
+    pub name: Text<'a>,
     pub state: Country,
     pub party_type: PartyType,
-    pub registration: Option<&'a str>,
+    pub registration: Option<Text<'a>>,
 }
 
 impl<'a> ReadInPlace<'a> for PartyRef<'a> {
     fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
         Ok(PartyRef {
             role: PartyRole::get(r)?,
-            name: r.str()?,
+            name: Text::read(r)?,
             state: Country::get(r)?,
             party_type: PartyType::get(r)?,
-            registration: r.option(|r| r.str())?,
+            registration: r.option(Text::read)?,
         })
     }
 }
@@ -175,13 +228,13 @@ impl<'a> ReadInPlace<'a> for PartyRef<'a> {
 /// A goods line, read in place (its marking is skipped).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GoodsRef<'a> {
-    pub description: &'a str,
+    pub description: Text<'a>,
     pub item: ItemKind,
     pub att_category: Option<AttCategory>,
-    pub control_entry: Option<&'a str>,
+    pub control_entry: Option<Text<'a>>,
     pub quantity: u64,
     pub unit_value: Option<f64>,
-    pub currency: Option<&'a str>,
+    pub currency: Option<Text<'a>>,
     pub manufacture: Manufacture,
     pub deactivated: bool,
     pub marked: bool,
@@ -190,13 +243,13 @@ pub struct GoodsRef<'a> {
 impl<'a> ReadInPlace<'a> for GoodsRef<'a> {
     fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
         Ok(GoodsRef {
-            description: r.str()?,
+            description: Text::read(r)?,
             item: ItemKind::get(r)?,
             att_category: Option::get(r)?,
-            control_entry: r.option(|r| r.str())?,
+            control_entry: r.option(Text::read)?,
             quantity: u64::get(r)?,
             unit_value: Option::get(r)?,
-            currency: r.option(|r| r.str())?,
+            currency: r.option(Text::read)?,
             manufacture: Manufacture::get(r)?,
             deactivated: bool::get(r)?,
             marked: present(r, |g: &Goods| &g.marking)?,

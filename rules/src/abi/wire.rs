@@ -148,11 +148,16 @@ impl<'a> Reader<'a> {
         result
     }
 
+    /// A string's bytes, not yet checked as UTF-8 (see `abi::view::Text`).
+    pub fn str_bytes(&mut self) -> Result<&'a [u8], WireError> {
+        let n = self.u32()? as usize;
+        self.take(n)
+    }
+
     /// Steps over a string, checking it is UTF-8 unless skimming.
     pub fn skip_str(&mut self) -> Result<(), WireError> {
         if self.skimming {
-            let n = self.u32()? as usize;
-            self.take(n).map(drop)
+            self.str_bytes().map(drop)
         } else {
             self.str().map(drop)
         }

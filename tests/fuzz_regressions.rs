@@ -27,7 +27,11 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         &app,
         &mut request,
     );
-    out.push(("request_view", "gb-ke-export.bin".to_string(), request.clone()));
+    out.push((
+        "request_view",
+        "gb-ke-export.bin".to_string(),
+        request.clone(),
+    ));
     out.push(("guest_request", "gb-ke-export.bin".to_string(), request));
     let rule = Rule {
         id: "att.6-1.un-arms-embargo",

@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# CI builds once from scratch: incremental caches would only take disk.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 if ! command -v clang-14 >/dev/null || ! command -v wasm-ld-14 >/dev/null; then
@@ -32,3 +35,6 @@ cargo bench -p attest-benches --features peers --bench screening --no-run
 
 echo "== engine comparison: every engine agrees with the native rules"
 cargo test --release -p attest-benches --features peers --test comparison
+
+echo "== disk used by the build"
+du -sh "${CARGO_TARGET_DIR:-target}" policies/target 2>/dev/null || true

@@ -130,72 +130,75 @@ fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
     }
 }
 
-/// Asserts that the view of `bytes` shows exactly `req`.
-fn assert_view_shows(bytes: &[u8], req: &Request) {
-    use attest_rules::abi::view::RequestView;
-    let (view, app) = (RequestView::parse(bytes).unwrap(), &req.application);
-    assert_eq!(
-        (view.as_of, view.state, view.role),
-        (req.as_of, req.state, req.role)
+/// Everything the in-place view shows of `bytes`, as text, or `None` if
+/// it refuses them: at parse, or when a list or string is read.
+fn shown_by_view(bytes: &[u8]) -> Option<String> {
+    use attest_rules::abi::view::{RequestView, Text};
+    let view = RequestView::parse(bytes).ok()?;
+    let text = |t: Text<'_>| t.to_str().ok().map(str::to_string);
+    let optional = |t: Option<Text<'_>>| t.map(text).map_or(Some(None), |t| t.map(Some));
+    let mut out = format!(
+        "{:?}",
+        (
+            (view.as_of, view.state, view.role, text(view.id)?),
+            (view.kind, view.licensing_state, view.submitted),
+            (view.origin, view.destination, view.transport),
+            view.transit.items().collect::<Result<Vec<_>, _>>().ok()?,
+            (view.import_licence, view.end_user_certificate),
+        )
     );
-    assert_eq!(view.id.as_str(), app.id);
-    assert_eq!(
-        (view.kind, view.licensing_state, view.submitted),
-        (app.kind, app.licensing_state, app.submitted)
-    );
-    assert_eq!(
-        (view.origin, view.destination, view.transport),
-        (app.route.origin, app.route.destination, app.route.transport)
-    );
-    assert_eq!(view.transit.iter().collect::<Vec<_>>(), app.route.transit);
-    let parties: Vec<_> = view
-        .parties
-        .iter()
-        .map(|p| {
-            (
-                p.role,
-                p.name.as_str().to_string(),
-                p.state,
-                p.party_type,
-                p.registration.map(|r| r.as_str().to_string()),
-            )
-        })
-        .collect();
-    let expected: Vec<_> = app
-        .parties
-        .iter()
-        .map(|p| {
-            (
-                p.role,
-                p.name.clone(),
-                p.state,
-                p.party_type,
-                p.registration.clone(),
-            )
-        })
-        .collect();
-    assert_eq!(parties, expected);
-    assert_eq!(view.goods.len(), app.goods.len());
-    for (g, want) in view.goods.iter().zip(&app.goods) {
-        assert_eq!(g.description.as_str(), want.description);
-        assert_eq!((g.item, g.att_category), (want.item, want.att_category));
-        assert_eq!(
-            g.control_entry.map(|t| t.as_str()),
-            want.control_entry.as_deref()
-        );
-        assert_eq!((g.quantity, g.unit_value), (want.quantity, want.unit_value));
-        assert_eq!(g.currency.map(|t| t.as_str()), want.currency.as_deref());
-        assert_eq!(
-            (g.manufacture, g.deactivated),
-            (want.manufacture, want.deactivated)
-        );
-        assert_eq!(g.marked, want.marking.is_some());
+    for p in view.parties.items() {
+        let p = p.ok()?;
+        let party = (p.role, text(p.name)?, p.state, p.party_type);
+        out += &format!("\n{:?}", (party, optional(p.registration)?));
     }
-    assert_eq!(view.import_licence, app.documents.import_licence.is_some());
-    assert_eq!(
-        view.end_user_certificate,
-        app.documents.end_user_certificate.is_some()
+    for g in view.goods.items() {
+        let g = g.ok()?;
+        let line = (text(g.description)?, g.item, g.att_category);
+        let amounts = (optional(g.control_entry)?, g.quantity, g.unit_value);
+        let rest = (
+            optional(g.currency)?,
+            g.manufacture,
+            g.deactivated,
+            g.marked,
+        );
+        out += &format!("\n{:?}", (line, amounts, rest));
+    }
+    Some(out)
+}
+
+/// What the view should show of `req`, in the form of [`shown_by_view`].
+fn shown_by_request(req: &Request) -> String {
+    let app = &req.application;
+    let mut out = format!(
+        "{:?}",
+        (
+            (req.as_of, req.state, req.role, app.id.clone()),
+            (app.kind, app.licensing_state, app.submitted),
+            (app.route.origin, app.route.destination, app.route.transport),
+            app.route.transit.clone(),
+            (
+                app.documents.import_licence.is_some(),
+                app.documents.end_user_certificate.is_some()
+            ),
+        )
     );
+    for p in &app.parties {
+        let party = (p.role, p.name.clone(), p.state, p.party_type);
+        out += &format!("\n{:?}", (party, p.registration.clone()));
+    }
+    for g in &app.goods {
+        let line = (g.description.clone(), g.item, g.att_category);
+        let amounts = (g.control_entry.clone(), g.quantity, g.unit_value);
+        let rest = (
+            g.currency.clone(),
+            g.manufacture,
+            g.deactivated,
+            g.marking.is_some(),
+        );
+        out += &format!("\n{:?}", (line, amounts, rest));
+    }
+    out
 }
 
 /// The in-place view reads exactly what decoding reads, on varied requests.
@@ -206,42 +209,75 @@ fn the_in_place_view_agrees_with_the_decoded_request() {
         let app = attest::workload::application(3, n);
         codec::encode_request(app.submitted, c("GB"), Role::Transit, &app, &mut buf);
         let request = codec::decode::<Request>(&buf).unwrap();
-        assert_view_shows(&buf, &request);
+        assert_eq!(shown_by_view(&buf), Some(shown_by_request(&request)));
     }
 }
 
-/// The view refuses every truncation and trailing bytes, accepts every
-/// request decoding accepts and then shows what decoding shows, and never
-/// panics on damaged bytes.
+/// The view never shows a value the request does not hold. On every
+/// truncation and every damaged byte, it either refuses the bytes (at
+/// parse, or when the damaged list or string is read) or shows what
+/// decoding shows, or, where decoding fails on a part the view does not
+/// expose, what the undamaged request shows. It never panics.
 #[test]
-fn the_in_place_view_refuses_malformed_requests() {
-    use attest_rules::abi::view::RequestView;
-    let (_, bytes) = request_bytes();
+fn the_in_place_view_never_shows_what_the_request_does_not_hold() {
+    let (request, bytes) = request_bytes();
+    let original = shown_by_request(&request);
+    let check = |damaged: &[u8], what: &str| {
+        let Some(shown) = shown_by_view(damaged) else {
+            return;
+        };
+        match codec::decode::<Request>(damaged) {
+            Ok(decoded) => assert_eq!(shown, shown_by_request(&decoded), "{what}"),
+            Err(_) => assert_eq!(shown, original, "{what}"),
+        }
+    };
     for len in 0..bytes.len() {
-        assert!(
-            RequestView::parse(&bytes[..len]).is_err(),
-            "prefix of {len} bytes"
-        );
+        check(&bytes[..len], &format!("prefix of {len} bytes"));
     }
+    // The last field (`sale`) is not exposed: a truncation inside it is
+    // the view's only blind spot, and it shows the request unchanged. One
+    // byte earlier, the table points past the end.
+    let sale = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("sale");
+    let sale_at = u32::from_le_bytes(bytes[sale..sale + 4].try_into().unwrap()) as usize;
+    assert_eq!(
+        shown_by_view(&bytes[..bytes.len() - 1]),
+        Some(original.clone())
+    );
+    assert!(shown_by_view(&bytes[..sale_at - 1]).is_none());
     let mut trailing = bytes.clone();
     trailing.push(0);
-    assert!(RequestView::parse(&trailing).is_err());
+    check(&trailing, "a trailing byte");
     for at in 0..bytes.len() {
         for value in [0u8, 1, 2, 0x7f, 0xc3, 0xff] {
             let mut damaged = bytes.clone();
             damaged[at] = value;
-            if let Ok(request) = codec::decode::<Request>(&damaged) {
-                assert_view_shows(&damaged, &request);
-            }
+            check(&damaged, &format!("byte {at} set to {value:#x}"));
         }
     }
 }
 
-/// Codes the view exposes are checked when it is parsed; strings when a
-/// policy reads them, and a damaged one stops the evaluation (in a
-/// plug-in, a trap the host reports as a fault: refer); the content of
-/// what it does not expose (the applicant) is not checked at all, because
-/// no policy reading the view can see it.
+/// A decoder refuses a section table that disagrees with where a field
+/// lies, naming the field.
+#[test]
+fn a_section_table_that_misplaces_a_field_is_refused() {
+    let (_, bytes) = request_bytes();
+    let route = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("route");
+    let mut damaged = bytes.clone();
+    damaged[route] = damaged[route].wrapping_add(1);
+    let err = codec::decode::<Request>(&damaged).unwrap_err().to_string();
+    assert!(
+        err.contains("the section table puts `route` at byte"),
+        "{err}"
+    );
+    // The view reads the route from there, so it refuses it too.
+    assert!(attest_rules::abi::view::RequestView::parse(&damaged).is_err());
+}
+
+/// Fields the view exposes are checked when it is parsed; list items and
+/// strings when a policy reads them, and a damaged one stops the
+/// evaluation (in a plug-in, a trap the host reports as a fault: refer);
+/// what it does not expose (the applicant) is not looked at, because no
+/// policy reading the view can see it.
 #[test]
 fn the_in_place_view_checks_what_a_policy_reads() {
     use attest_rules::abi::view::RequestView;
@@ -267,7 +303,22 @@ fn the_in_place_view_checks_what_a_policy_reads() {
     let code_at = find(&end_user.name) + end_user.name.len() + 2;
     let bad_code = damage(code_at);
     assert!(codec::decode::<Request>(&bad_code).is_err());
-    assert!(RequestView::parse(&bad_code).is_err());
+    let view = RequestView::parse(&bad_code).unwrap();
+    let parties: Vec<_> = view.parties.items().collect();
+    assert!(parties[0].is_ok());
+    let err = parties[1].clone().unwrap_err().to_string();
+    assert!(err.contains("not a valid PartyType"), "{err}");
+    let walk = std::panic::catch_unwind(|| view.parties.iter().count());
+    assert!(
+        walk.is_err(),
+        "iterating a damaged list must stop the evaluation"
+    );
+
+    let mut bad_destination = bytes.clone();
+    let route = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("route");
+    let route_at = u32::from_le_bytes(bytes[route..route + 4].try_into().unwrap()) as usize;
+    bad_destination[route_at + 2] = b'1';
+    assert!(RequestView::parse(&bad_destination).is_err());
 
     let bad_name = damage(find(&end_user.name));
     assert!(codec::decode::<Request>(&bad_name).is_err());

@@ -164,7 +164,7 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
     let shown = text(&inspect);
     assert!(inspect.status.success(), "{shown}");
     assert!(
-        shown.contains("manifest xq 0.1.0 [national] ABI v1") && shown.contains("imports  none"),
+        shown.contains("manifest xq 0.1.0 [national] ABI v2") && shown.contains("imports  none"),
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");
@@ -176,7 +176,7 @@ fn inspect_names_what_the_sandbox_refuses() {
     let dir = std::env::temp_dir().join(format!("attest-inspect-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let module = dir.join("imports.wasm");
-    let wasm = wat::parse_str(r#"(module (@custom "attest.manifest" "id = \"clock\"\nversion = \"1\"\ninstrument = \"national\"\nabi = 1\n") (import "env" "now" (func)))"#).unwrap();
+    let wasm = wat::parse_str(r#"(module (@custom "attest.manifest" "id = \"clock\"\nversion = \"1\"\ninstrument = \"national\"\nabi = 2\n") (import "env" "now" (func)))"#).unwrap();
     std::fs::write(&module, wasm).unwrap();
     let out = attest(&["policy", "inspect", module.to_str().unwrap()]);
     let shown = text(&out);

@@ -46,6 +46,27 @@ fn the_attest_plugin_agrees_with_native_rules_in_both_isolation_modes() {
     }
 }
 
+/// A request too large for the plug-in's input buffer (64 KiB) goes
+/// through `attest_alloc` instead (docs/abi.md); mixing both paths on one
+/// reused instance changes no answer.
+#[test]
+fn requests_larger_than_the_input_buffer_get_the_same_answers() {
+    let apps: Vec<Application> = workload(200)
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut app)| {
+            if i % 2 == 0 {
+                app.goods[0].description = "rifle ".repeat(12_000);
+            }
+            app
+        })
+        .collect();
+    let engine = AttestEngine::new(Isolation::Reuse);
+    let mut session = engine.session();
+    let wrong = engines::disagreements(&apps, |app| session.decide(app).unwrap(), 5);
+    assert!(wrong.is_empty(), "{wrong:?}");
+}
+
 #[test]
 fn a_disagreement_is_reported_with_both_answers() {
     let apps = workload(50);

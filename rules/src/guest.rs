@@ -201,6 +201,21 @@ pub mod wasm {
 
     static INITIALISED: GuestCell<bool> = GuestCell(UnsafeCell::new(false));
 
+    /// Requests up to this size are written straight into [`INPUT`]; the
+    /// bundled examples encode to under 2 KiB. A larger one goes through
+    /// `attest_alloc`.
+    pub const INPUT_BYTES: usize = 64 << 10;
+
+    /// The request buffer `attest_input` hands the host. Static, outside
+    /// the arena, so that resetting the arena never frees it.
+    static INPUT: GuestCell<[u8; INPUT_BYTES]> = GuestCell(UnsafeCell::new([0; INPUT_BYTES]));
+
+    /// `attest_input`: where the host may write a request without asking
+    /// for a buffer first, saving a call per application.
+    pub fn input_buffer() -> u64 {
+        crate::abi::pack(INPUT.0.get() as u32, INPUT_BYTES as u32)
+    }
+
     /// `attest_alloc`: after initialisation, each call starts a new
     /// application and so first resets the arena.
     pub fn alloc(len: u32) -> u32 {
@@ -228,8 +243,15 @@ pub mod wasm {
     }
 
     /// `attest_evaluate`: `handle` is [`handle_evaluate`] or
-    /// [`handle_evaluate_in_place`] with the policy's entry point.
+    /// [`handle_evaluate_in_place`] with the policy's entry point. A request
+    /// in the input buffer starts a new application, as `attest_alloc` does
+    /// for one written elsewhere, so the arena is reset first.
     pub fn evaluate(ptr: u32, len: u32, handle: impl FnOnce(&[u8]) -> Vec<u8>) -> u64 {
+        unsafe {
+            if ptr == INPUT.0.get() as u32 && *INITIALISED.0.get() {
+                ARENA.reset();
+            }
+        }
         let out = handle(unsafe { input(ptr, len) });
         let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
         // The arena reclaims it at the next request.
@@ -272,6 +294,10 @@ macro_rules! export_policy {
         #[no_mangle]
         pub extern "C" fn attest_init(ptr: u32, len: u32) -> u32 {
             $crate::guest::wasm::init(ptr, len)
+        }
+        #[no_mangle]
+        pub extern "C" fn attest_input() -> u64 {
+            $crate::guest::wasm::input_buffer()
         }
         #[no_mangle]
         pub extern "C" fn attest_evaluate(ptr: u32, len: u32) -> u64 {

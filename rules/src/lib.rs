@@ -10,7 +10,7 @@
 //! - [`model`]: the application (spec `application.md`).
 //! - [`finding`]: findings, effects, outcomes (spec `decision.md`).
 //! - [`reference`]: embargoes and treaty participation handed to plug-ins.
-//! - [`abi`]: the plug-in ABI v1 and its byte encoding.
+//! - [`abi`]: the plug-in ABI v2 and its byte encoding.
 //! - [`checks`]: reusable treaty checks, one function per article.
 //! - [`guest`] (feature `guest`): the plug-in SDK.
 //! - [`comparison`]: the small policy every engine runs in the performance

@@ -1,5 +1,5 @@
 #![allow(dead_code)]
-//! Builds WAT plug-ins for sandbox tests: a well-formed ABI v1 skeleton in
+//! Builds WAT plug-ins for sandbox tests: a well-formed ABI v2 skeleton in
 //! which each test replaces one part with something hostile.
 
 use attest::config::{Config, PolicyEntry};
@@ -24,9 +24,9 @@ impl Wat {
     pub fn benign(id: &'static str) -> Wat {
         Wat {
             id,
-            manifest_abi: 1,
+            manifest_abi: attest_rules::abi::ABI_VERSION,
             imports: "",
-            abi_version: "(i32.const 1)",
+            abi_version: "(i32.const 2)",
             init: "(i32.const 0)",
             evaluate: format!(
                 "(i64.const {})",
@@ -47,6 +47,7 @@ impl Wat {
   (func (export "attest_abi_version") (result i32) {version})
   (func (export "attest_alloc") (param $len i32) (result i32) (i32.const 8192))
   (func (export "attest_init") (param $ptr i32) (param $len i32) (result i32) {init})
+  (func (export "attest_input") (result i64) (i64.const {input}))
   (func (export "attest_evaluate") (param $ptr i32) (param $len i32) (result i64) {evaluate})
   {extra}
 )"#,
@@ -56,6 +57,7 @@ impl Wat {
             version = self.abi_version,
             init = self.init,
             evaluate = self.evaluate,
+            input = (8192u64 << 32) | 32768,
             extra = self.extra,
         )
     }

@@ -18,7 +18,7 @@ __asm__(
     ".ascii \"id = \\\"xb-embargo\\\"\\n\"\n"
     ".ascii \"version = \\\"1.0.0\\\"\\n\"\n"
     ".ascii \"instrument = \\\"national\\\"\\n\"\n"
-    ".ascii \"abi = 1\\n\"\n"
+    ".ascii \"abi = 2\\n\"\n"
     ".ascii \"rules = [\\\"national.xb-embargo\\\"]\\n\"\n"
     ".text\n");
 
@@ -28,13 +28,12 @@ static u32 out_len;
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
-EXPORT("attest_abi_version") u32 attest_abi_version(void) { return 1; }
+EXPORT("attest_abi_version") u32 attest_abi_version(void) { return 2; }
 EXPORT("attest_alloc") u32 attest_alloc(u32 len) { return len <= sizeof input ? (u32)(unsigned long)input : 0; }
 EXPORT("attest_init") u32 attest_init(u32 ptr, u32 len) { (void)ptr; (void)len; return 0; }
+EXPORT("attest_input") u64 attest_input(void) { return (u64)(u32)(unsigned long)input << 32 | sizeof input; }
 
 static u32 read_u32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
-static const u8 *skip_str(const u8 *p) { return p + 4 + read_u32(p); }
-static const u8 *skip_opt_str(const u8 *p) { return *p ? skip_str(p + 1) : p + 1; }
 
 static void put_u8(u8 v) { output[out_len++] = v; }
 static void put_u32(u32 v) { for (int i = 0; i < 4; i++) put_u8((u8)(v >> (8 * i))); }
@@ -46,17 +45,11 @@ static void put_str(const char *s) {
 }
 
 EXPORT("attest_evaluate") u64 attest_evaluate(u32 ptr, u32 len) {
-    const u8 *p = (const u8 *)(unsigned long)ptr;
-    (void)len;
-    p += 4 + 2 + 1;           /* request: as_of, state, role */
-    p = skip_str(p);          /* application.id */
-    p += 1 + 2 + 4 + 1;       /* kind, licensing_state, submitted, permanence */
-    p += *p ? 2 : 1;          /* temporary_purpose: option of one byte */
-    p = skip_str(p);          /* applicant.name */
-    p += 2 + 1;               /* applicant.state, applicant.kind */
-    p = skip_opt_str(p);      /* applicant.registration */
-    p += 2;                   /* route.origin */
-    int denied = p[0] == 'X' && p[1] == 'B';
+    const u8 *request = (const u8 *)(unsigned long)ptr;
+    /* The section table follows as_of, state and role (7 bytes); row 7 is
+     * where `route` starts. The destination follows route.origin. */
+    u32 route = read_u32(request + 7 + 4 * 7);
+    int denied = route + 4 <= len && request[route + 2] == 'X' && request[route + 3] == 'B';
 
     out_len = 0;
     put_u8(0);                /* Response::Findings */

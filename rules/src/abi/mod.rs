@@ -1,4 +1,4 @@
-//! Plug-in ABI v1: how the host and a policy plug-in talk.
+//! Plug-in ABI v2: how the host and a policy plug-in talk.
 //!
 //! A plug-in is a WebAssembly core module with **no imports** and these
 //! exports (all integers are `i32`/`i64` as wasm sees them, unsigned here):
@@ -9,6 +9,7 @@
 //! | `attest_abi_version` | `() -> u32` | must return [`ABI_VERSION`] |
 //! | `attest_alloc` | `(len) -> ptr` | a buffer of `len` bytes for the host to write into |
 //! | `attest_init` | `(ptr, len) -> status` | reference data, once per instance; 0 = ok |
+//! | `attest_input` | `() -> u64` | the guest's request buffer: `ptr << 32 \| capacity` |
 //! | `attest_evaluate` | `(ptr, len) -> u64` | a request; returns `out_ptr << 32 \| out_len` |
 //!
 //! and a custom section [`MANIFEST_SECTION`] holding the TOML manifest.
@@ -20,7 +21,11 @@ pub mod view;
 pub mod wire;
 
 /// The ABI version this crate implements.
-pub const ABI_VERSION: u32 = 1;
+///
+/// Version 2 (this one) added the request's section table and the
+/// `attest_input` buffer, so that one call per application suffices and a
+/// guest reads a field without stepping over the ones before it.
+pub const ABI_VERSION: u32 = 2;
 
 /// Name of the custom section that carries the plug-in's manifest.
 pub const MANIFEST_SECTION: &str = "attest.manifest";
@@ -29,14 +34,16 @@ pub const EXPORT_MEMORY: &str = "memory";
 pub const EXPORT_ABI_VERSION: &str = "attest_abi_version";
 pub const EXPORT_ALLOC: &str = "attest_alloc";
 pub const EXPORT_INIT: &str = "attest_init";
+pub const EXPORT_INPUT: &str = "attest_input";
 pub const EXPORT_EVALUATE: &str = "attest_evaluate";
 
-/// Packs an output location the way `attest_evaluate` returns it.
+/// Packs a location the way `attest_input` and `attest_evaluate` return it.
 pub fn pack(ptr: u32, len: u32) -> u64 {
     (u64::from(ptr) << 32) | u64::from(len)
 }
 
-/// Splits what `attest_evaluate` returned into `(ptr, len)`.
+/// Splits what `attest_input` or `attest_evaluate` returned into
+/// `(ptr, len)`.
 pub fn unpack(v: u64) -> (u32, u32) {
     ((v >> 32) as u32, v as u32)
 }

@@ -2,22 +2,25 @@
 //! look at, borrowed from the request bytes instead of decoded into an
 //! owned [`Application`](crate::model::Application).
 //!
-//! [`RequestView::parse`] checks every code, date and number the view
-//! exposes exactly as decoding would, and the structure of the rest
-//! (lengths, option tags, nothing left over), so that a malformed request
-//! is refused. It allocates nothing: strings stay [`Text`] into the bytes,
-//! checked as UTF-8 when a policy reads them, and lists stay bytes that
-//! their iterators read item by item. The content of the parts it does not
-//! expose is not checked: no policy reading the view can see it. A policy
-//! that reads a handful of fields pays for those fields, not for copying
-//! the whole application (docs/performance.md has the numbers).
+//! The request's section table (ABI v2, `docs/abi.md`) says where each
+//! field of the application starts, so [`RequestView::parse`] goes straight
+//! to the fields the view exposes and never steps over the others: its
+//! cost does not grow with the names, addresses and descriptions a policy
+//! does not read. It checks the table (in order, inside the request) and
+//! every code, date and number of those fields exactly as decoding would,
+//! and allocates nothing. Strings stay [`Text`] into the bytes, checked as
+//! UTF-8 when a policy reads them; parties and goods stay bytes that their
+//! iterators check item by item as a policy walks them. The host only ever
+//! writes well-formed requests; should one arrive damaged where a policy
+//! reads it, the evaluation stops with a trap, which the host reports as a
+//! fault of the plug-in (`refer`), so a policy never acts on it.
 //!
 //! What the view does not expose (the applicant, markings, the transit
 //! consents, end use and sale) a policy reads from the decoded
 //! application instead, with `export_policy!`.
 
-use super::codec::{skim_field, Wire};
-use super::wire::{Reader, WireError};
+use super::codec::{skim_field, Wire, REQUEST_HEADER, SECTION_TABLE};
+use super::wire::{Reader, WireError, WireProblem};
 use crate::model::*;
 use core::marker::PhantomData;
 
@@ -43,49 +46,110 @@ pub struct RequestView<'a> {
     pub end_user_certificate: bool,
 }
 
+/// The rows of the section table the view reads.
+const ID: usize = Application::section("id");
+const KIND: usize = Application::section("kind");
+const LICENSING_STATE: usize = Application::section("licensing_state");
+const SUBMITTED: usize = Application::section("submitted");
+const ROUTE: usize = Application::section("route");
+const PARTIES: usize = Application::section("parties");
+const GOODS: usize = Application::section("goods");
+const DOCUMENTS: usize = Application::section("documents");
+
 impl<'a> RequestView<'a> {
-    /// Checks `bytes` as a whole request and indexes it. The field order is
-    /// that of `Request` and `Application` in `codec` (a test holds the
-    /// view to the decoded application on generated requests).
+    /// Checks the header and the section table of `bytes`, and reads the
+    /// fields the view exposes from their sections. The layout is that of
+    /// `Request` in `codec` (a test holds the view to the decoded
+    /// application on generated requests).
     pub fn parse(bytes: &'a [u8]) -> Result<RequestView<'a>, WireError> {
-        let mut reader = Reader::new(bytes);
-        let r = &mut reader;
-        let (as_of, state, role) = (Date::get(r)?, Country::get(r)?, Role::get(r)?);
-        let id = Text::read(r)?;
-        let (kind, licensing_state, submitted) =
-            (TransferKind::get(r)?, Country::get(r)?, Date::get(r)?);
-        skim_field(|a: &Application| &a.permanence, r)?;
-        skim_field(|a: &Application| &a.temporary_purpose, r)?;
-        skim_field(|a: &Application| &a.applicant, r)?;
-        let (origin, destination) = (Country::get(r)?, Country::get(r)?);
-        let transit = List::read(r)?;
-        let transport = Transport::get(r)?;
-        let parties = List::read(r)?;
-        let goods = List::read(r)?;
-        let import_licence = present(r, |d: &Documents| &d.import_licence)?;
-        let end_user_certificate = present(r, |d: &Documents| &d.end_user_certificate)?;
-        skim_field(|d: &Documents| &d.transit_consent, r)?;
-        skim_field(|d: &Documents| &d.delivery_verification, r)?;
-        skim_field(|a: &Application| &a.end_use, r)?;
-        skim_field(|a: &Application| &a.sale, r)?;
-        reader.finish()?;
+        let mut r = Reader::new(bytes);
+        let (as_of, state, role) = (
+            Date::get(&mut r)?,
+            Country::get(&mut r)?,
+            Role::get(&mut r)?,
+        );
+        let sections = Sections::read(&mut r, bytes)?;
+        let route = |r: &mut Reader<'a>| {
+            let (origin, destination) = (Country::get(r)?, Country::get(r)?);
+            Ok((origin, destination, List::read(r)?, Transport::get(r)?))
+        };
+        let (origin, destination, transit, transport) = sections.whole(ROUTE, route)?;
+        // The documents are skimmed to their end, so that a damaged option
+        // tag cannot turn a present document into an absent one.
+        let documents = |r: &mut Reader<'a>| {
+            let import_licence = present(r, |d: &Documents| &d.import_licence)?;
+            let end_user_certificate = present(r, |d: &Documents| &d.end_user_certificate)?;
+            skim_field(|d: &Documents| &d.transit_consent, r)?;
+            skim_field(|d: &Documents| &d.delivery_verification, r)?;
+            Ok((import_licence, end_user_certificate))
+        };
+        let (import_licence, end_user_certificate) = sections.whole(DOCUMENTS, documents)?;
         Ok(RequestView {
             as_of,
             state,
             role,
-            id,
-            kind,
-            licensing_state,
-            submitted,
+            id: sections.whole(ID, Text::read)?,
+            kind: sections.whole(KIND, TransferKind::get)?,
+            licensing_state: sections.whole(LICENSING_STATE, Country::get)?,
+            submitted: sections.whole(SUBMITTED, Date::get)?,
             origin,
             destination,
             transit,
             transport,
-            parties,
-            goods,
+            parties: sections.whole(PARTIES, List::unchecked)?,
+            goods: sections.whole(GOODS, List::unchecked)?,
             import_licence,
             end_user_certificate,
         })
+    }
+}
+
+/// A request's section table, checked: the first field starts right after
+/// the table, each next one no earlier than the one before, none past the
+/// end.
+struct Sections<'a> {
+    bytes: &'a [u8],
+    table: [u32; Application::FIELDS.len()],
+}
+
+impl<'a> Sections<'a> {
+    fn read(r: &mut Reader<'a>, bytes: &'a [u8]) -> Result<Sections<'a>, WireError> {
+        let mut table = [0u32; Application::FIELDS.len()];
+        let mut earliest = REQUEST_HEADER + SECTION_TABLE;
+        for (row, (entry, field)) in table.iter_mut().zip(Application::FIELDS).enumerate() {
+            let listed = r.u32()?;
+            let at = listed as usize;
+            let first_misplaced = row == 0 && at != earliest;
+            if first_misplaced || at < earliest || at > bytes.len() {
+                return Err(r.error(WireProblem::Section { field, listed }));
+            }
+            (*entry, earliest) = (listed, at);
+        }
+        Ok(Sections { bytes, table })
+    }
+
+    /// A reader of one field's bytes: up to where the next field starts.
+    fn field(&self, row: usize) -> Reader<'a> {
+        let start = self.table[row] as usize;
+        let end = self
+            .table
+            .get(row + 1)
+            .map_or(self.bytes.len(), |&e| e as usize);
+        // `read` checked the range; an empty reader would only report
+        // truncation.
+        Reader::section(self.bytes, start, end).unwrap_or(Reader::new(&[]))
+    }
+
+    /// Reads one field with `read`, which must use up its section.
+    fn whole<T>(
+        &self,
+        row: usize,
+        read: impl FnOnce(&mut Reader<'a>) -> Result<T, WireError>,
+    ) -> Result<T, WireError> {
+        let mut r = self.field(row);
+        let value = read(&mut r)?;
+        r.finish()?;
+        Ok(value)
     }
 }
 
@@ -108,25 +172,44 @@ impl ReadInPlace<'_> for Country {
     }
 }
 
-/// A list checked by [`RequestView::parse`], read item by item.
+/// A list of the request, read item by item.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a, T> {
-    /// The count and the items, as encoded.
+    /// The items, as encoded (without the count).
     bytes: &'a [u8],
     len: u32,
     item: PhantomData<T>,
 }
 
 impl<'a, T: ReadInPlace<'a>> List<'a, T> {
-    /// Reads every item once, with the reader iteration uses, so that
-    /// iterating cannot meet an error; keeps the bytes.
+    /// Reads and checks every item now, so that iterating cannot fail:
+    /// for short lists inside a section (the transit states).
     fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
-        let start = r.position();
+        let start = r.position() + 4;
         // `list` refuses a count the remaining bytes cannot hold; a list
         // of `()` allocates nothing.
         let len = r.list(|r| T::read(r).map(drop))?.len() as u32;
         Ok(List {
             bytes: r.read_since(start),
+            len,
+            item: PhantomData,
+        })
+    }
+
+    /// Takes the count and the rest of the section, leaving the items to
+    /// be checked as they are read: for a list that is a whole section.
+    fn unchecked(r: &mut Reader<'a>) -> Result<Self, WireError> {
+        let len = r.u32()?;
+        let bytes = r.take_rest();
+        // Every item takes at least one byte.
+        if len as usize > bytes.len() {
+            return Err(r.error(WireProblem::ImpossibleLength(len)));
+        }
+        if len == 0 && !bytes.is_empty() {
+            return Err(r.error(WireProblem::TrailingBytes(bytes.len())));
+        }
+        Ok(List {
+            bytes,
             len,
             item: PhantomData,
         })
@@ -140,13 +223,35 @@ impl<'a, T: ReadInPlace<'a>> List<'a, T> {
         self.len == 0
     }
 
-    /// The items in order. Every item was read when the view was parsed,
-    /// by the same code, so reading cannot fail here; if it ever did,
-    /// iteration would stop early rather than panic.
+    /// The items in order, each checked as it is read; a damaged item ends
+    /// the list with its error. The last item must end the list's bytes,
+    /// so that a damaged count cannot pass for a shorter list.
+    pub fn items(&self) -> impl Iterator<Item = Result<T, WireError>> + 'a {
+        let (mut r, len) = (Reader::new(self.bytes), self.len);
+        let mut damaged = false;
+        (1..=len).map_while(move |n| {
+            if damaged {
+                return None;
+            }
+            let mut item = T::read(&mut r);
+            let left = r.rest_len();
+            if item.is_ok() && n == len && left > 0 {
+                item = Err(r.error(WireProblem::TrailingBytes(left)));
+            }
+            damaged = item.is_err();
+            Some(item)
+        })
+    }
+
+    /// The items in order. A damaged item stops the evaluation with a
+    /// trap (the host refers the application), so that a policy never
+    /// decides on part of a list; [`List::items`] returns the error
+    /// instead.
     pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
-        let mut r = Reader::new(self.bytes);
-        let len = r.u32().unwrap_or(0);
-        (0..len).map_while(move |_| T::read(&mut r).ok())
+        self.items().map(|item| match item {
+            Ok(item) => item,
+            Err(e) => panic!("a list of the request is damaged: {e}"),
+        })
     }
 }
 

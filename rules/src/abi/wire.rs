@@ -30,6 +30,8 @@ pub enum WireProblem {
     ImpossibleLength(u32),
     /// Bytes remained after the value.
     TrailingBytes(usize),
+    /// The request's section table disagrees with where a field lies.
+    Section { field: &'static str, listed: u32 },
 }
 
 impl fmt::Display for WireError {
@@ -48,6 +50,11 @@ impl fmt::Display for WireError {
                 )
             }
             WireProblem::TrailingBytes(n) => write!(f, "{n} unexpected bytes after the value"),
+            WireProblem::Section { field, listed } => write!(
+                f,
+                "byte {}: the section table puts `{field}` at byte {listed}",
+                self.offset
+            ),
         }
     }
 }
@@ -64,6 +71,15 @@ impl<'b> Writer<'b> {
     }
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
+    }
+    /// Bytes in the buffer so far: where the next value will start.
+    pub fn position(&self) -> usize {
+        self.buf.len()
+    }
+    /// Overwrites the `u32` written at `at` (a former [`Writer::position`]):
+    /// for a table of offsets written before what it points to.
+    pub fn patch_u32(&mut self, at: usize, v: u32) {
+        self.buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
     pub fn bool(&mut self, v: bool) {
         self.buf.push(u8::from(v));
@@ -121,6 +137,29 @@ impl<'a> Reader<'a> {
             pos: 0,
             skimming: false,
         }
+    }
+
+    /// A reader of `bytes[start..end]` that reports offsets within all of
+    /// `bytes`: for one section of a request. `None` if the range is not
+    /// inside `bytes`.
+    pub fn section(bytes: &'a [u8], start: usize, end: usize) -> Option<Reader<'a>> {
+        (start <= end && end <= bytes.len()).then(|| Reader {
+            bytes: &bytes[..end],
+            pos: start,
+            skimming: false,
+        })
+    }
+
+    /// How many bytes are left to read.
+    pub fn rest_len(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    /// The bytes not yet read, which then count as read.
+    pub fn take_rest(&mut self) -> &'a [u8] {
+        let rest = &self.bytes[self.pos..];
+        self.pos = self.bytes.len();
+        rest
     }
 
     pub fn error(&self, problem: WireProblem) -> WireError {

@@ -65,46 +65,62 @@ pub struct Writer<'b> {
     buf: &'b mut Vec<u8>,
 }
 
+// The primitives of `Writer` and `Reader` are `#[inline]`: the `Wire`
+// impls calling them sit in other codegen units (and, for the host, another
+// crate), where each byte written or read was otherwise a call. Measured on
+// the comparison workload: encoding a request 170 -> 120 ns.
 impl<'b> Writer<'b> {
+    #[inline]
     pub fn new(buf: &'b mut Vec<u8>) -> Writer<'b> {
         Writer { buf }
     }
+    #[inline]
     pub fn u8(&mut self, v: u8) {
         self.buf.push(v);
     }
     /// Bytes in the buffer so far: where the next value will start.
+    #[inline]
     pub fn position(&self) -> usize {
         self.buf.len()
     }
     /// Overwrites the `u32` written at `at` (a former [`Writer::position`]):
     /// for a table of offsets written before what it points to.
+    #[inline]
     pub fn patch_u32(&mut self, at: usize, v: u32) {
         self.buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
     }
+    #[inline]
     pub fn bool(&mut self, v: bool) {
         self.buf.push(u8::from(v));
     }
+    #[inline]
     pub fn u32(&mut self, v: u32) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    #[inline]
     pub fn u64(&mut self, v: u64) {
         self.buf.extend_from_slice(&v.to_le_bytes());
     }
+    #[inline]
     pub fn f64(&mut self, v: f64) {
         self.buf.extend_from_slice(&v.to_bits().to_le_bytes());
     }
     /// Lengths are `u32`: nothing the host accepts comes near 4 GiB.
+    #[inline]
     pub fn len(&mut self, n: usize) {
         self.u32(u32::try_from(n).unwrap_or(u32::MAX));
     }
+    #[inline]
     pub fn str(&mut self, s: &str) {
         self.len(s.len());
         self.buf.extend_from_slice(s.as_bytes());
     }
+    #[inline]
     pub fn bytes2(&mut self, b: [u8; 2]) {
         self.buf.extend_from_slice(&b);
     }
     /// `0` for none, `1` followed by the value.
+    #[inline]
     pub fn option<T>(&mut self, v: &Option<T>, mut put: impl FnMut(&mut Self, &T)) {
         match v {
             None => self.u8(0),
@@ -115,6 +131,7 @@ impl<'b> Writer<'b> {
         }
     }
     /// A `u32` count followed by the items.
+    #[inline]
     pub fn list<T>(&mut self, items: &[T], mut put: impl FnMut(&mut Self, &T)) {
         self.len(items.len());
         for item in items {
@@ -131,6 +148,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub fn new(bytes: &'a [u8]) -> Reader<'a> {
         Reader {
             bytes,
@@ -142,6 +160,7 @@ impl<'a> Reader<'a> {
     /// A reader of `bytes[start..end]` that reports offsets within all of
     /// `bytes`: for one section of a request. `None` if the range is not
     /// inside `bytes`.
+    #[inline]
     pub fn section(bytes: &'a [u8], start: usize, end: usize) -> Option<Reader<'a>> {
         (start <= end && end <= bytes.len()).then(|| Reader {
             bytes: &bytes[..end],
@@ -151,17 +170,20 @@ impl<'a> Reader<'a> {
     }
 
     /// How many bytes are left to read.
+    #[inline]
     pub fn rest_len(&self) -> usize {
         self.bytes.len() - self.pos
     }
 
     /// The bytes not yet read, which then count as read.
+    #[inline]
     pub fn take_rest(&mut self) -> &'a [u8] {
         let rest = &self.bytes[self.pos..];
         self.pos = self.bytes.len();
         rest
     }
 
+    #[inline]
     pub fn error(&self, problem: WireProblem) -> WireError {
         WireError {
             offset: self.pos,
@@ -171,12 +193,14 @@ impl<'a> Reader<'a> {
 
     /// True inside [`Reader::skim`]: skipped values are checked for
     /// structure (lengths, option tags) but not for content (UTF-8, codes).
+    #[inline]
     pub fn skimming(&self) -> bool {
         self.skimming
     }
 
     /// Runs `step` over values nobody will read: their structure is checked
     /// so that what follows is found, their content is not.
+    #[inline]
     pub fn skim(
         &mut self,
         step: impl FnOnce(&mut Self) -> Result<(), WireError>,
@@ -188,12 +212,14 @@ impl<'a> Reader<'a> {
     }
 
     /// A string's bytes, not yet checked as UTF-8 (see `abi::view::Text`).
+    #[inline]
     pub fn str_bytes(&mut self) -> Result<&'a [u8], WireError> {
         let n = self.u32()? as usize;
         self.take(n)
     }
 
     /// Steps over a string, checking it is UTF-8 unless skimming.
+    #[inline]
     pub fn skip_str(&mut self) -> Result<(), WireError> {
         if self.skimming {
             self.str_bytes().map(drop)
@@ -203,15 +229,18 @@ impl<'a> Reader<'a> {
     }
 
     /// How many bytes have been read.
+    #[inline]
     pub fn position(&self) -> usize {
         self.pos
     }
 
     /// The bytes read since `start` (a former [`Reader::position`]).
+    #[inline]
     pub fn read_since(&self, start: usize) -> &'a [u8] {
         &self.bytes[start.min(self.pos)..self.pos]
     }
 
+    #[inline]
     fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
         let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
         let end = end.ok_or_else(|| self.error(WireProblem::Truncated))?;
@@ -220,15 +249,18 @@ impl<'a> Reader<'a> {
         Ok(slice)
     }
 
+    #[inline]
     fn array<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
         let mut out = [0u8; N];
         out.copy_from_slice(self.take(N)?);
         Ok(out)
     }
 
+    #[inline]
     pub fn u8(&mut self) -> Result<u8, WireError> {
         Ok(self.take(1)?[0])
     }
+    #[inline]
     pub fn bool(&mut self) -> Result<bool, WireError> {
         match self.u8()? {
             0 => Ok(false),
@@ -239,18 +271,23 @@ impl<'a> Reader<'a> {
             })),
         }
     }
+    #[inline]
     pub fn u32(&mut self) -> Result<u32, WireError> {
         Ok(u32::from_le_bytes(self.array()?))
     }
+    #[inline]
     pub fn u64(&mut self) -> Result<u64, WireError> {
         Ok(u64::from_le_bytes(self.array()?))
     }
+    #[inline]
     pub fn f64(&mut self) -> Result<f64, WireError> {
         Ok(f64::from_bits(u64::from_le_bytes(self.array()?)))
     }
+    #[inline]
     pub fn bytes2(&mut self) -> Result<[u8; 2], WireError> {
         self.array()
     }
+    #[inline]
     pub fn str(&mut self) -> Result<&'a str, WireError> {
         let n = self.u32()? as usize;
         let at = self.pos;
@@ -260,10 +297,12 @@ impl<'a> Reader<'a> {
             problem: WireProblem::NotUtf8,
         })
     }
+    #[inline]
     pub fn string(&mut self) -> Result<String, WireError> {
         self.str().map(String::from)
     }
     /// Reads a one-byte code and maps it through `from_code`.
+    #[inline]
     pub fn code<T>(
         &mut self,
         what: &'static str,
@@ -278,6 +317,7 @@ impl<'a> Reader<'a> {
             },
         })
     }
+    #[inline]
     pub fn option<T>(
         &mut self,
         mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
@@ -293,6 +333,7 @@ impl<'a> Reader<'a> {
     }
     /// A list; every item takes at least one byte, so a count larger than the
     /// remaining input is refused before anything is allocated.
+    #[inline]
     pub fn list<T>(
         &mut self,
         mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
@@ -308,6 +349,7 @@ impl<'a> Reader<'a> {
         Ok(items)
     }
     /// Fails unless every byte was consumed.
+    #[inline]
     pub fn finish(self) -> Result<(), WireError> {
         match self.bytes.len() - self.pos {
             0 => Ok(()),

@@ -46,7 +46,7 @@ fn the_attest_plugin_agrees_with_native_rules_in_both_isolation_modes() {
     }
 }
 
-/// A request too large for the plug-in's input buffer (64 KiB) goes
+/// A request too large for the plug-in's input buffer (16 KiB) goes
 /// through `attest_alloc` instead (docs/abi.md); mixing both paths on one
 /// reused instance changes no answer.
 #[test]

@@ -149,6 +149,29 @@ fn a_module_claiming_another_abi_version_is_refused() {
 }
 
 #[test]
+fn an_input_buffer_outside_guest_memory_refers() {
+    let mut wat = Wat::benign("input");
+    // The memory is one 64 KiB page; the buffer claims to start at 1 MiB.
+    wat.input = (1u64 << 52) | 4096;
+    assert_contained(wat, "attest_input gave 1048576+4096, outside memory");
+}
+
+/// A module built for ABI v1 lacks `attest_input`: it is refused, and the
+/// fault names the missing export.
+#[test]
+fn a_module_without_an_abi_export_is_refused_naming_it() {
+    let wat = Wat::benign("v1-shaped");
+    let module = wat.module();
+    let without: Vec<&str> = module
+        .lines()
+        .filter(|line| !line.contains(r#"(export "attest_input")"#))
+        .collect();
+    let wasm = wat::parse_str(without.join("\n")).unwrap();
+    let screener = Screener::new(config_with(wasm, wat.id)).unwrap();
+    assert_contained_with(screener, wat.id, "does not export `attest_input`");
+}
+
+#[test]
 fn a_module_that_imports_anything_is_refused() {
     let mut wat = Wat::benign("clock");
     wat.imports = r#"(import "env" "now" (func $now (result i64)))"#;

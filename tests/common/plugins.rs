@@ -16,6 +16,8 @@ pub struct Wat {
     pub abi_version: &'static str,
     pub init: &'static str,
     pub evaluate: String,
+    /// What `attest_input` returns: `ptr << 32 | capacity`.
+    pub input: u64,
     pub extra: &'static str,
 }
 
@@ -32,6 +34,7 @@ impl Wat {
                 "(i64.const {})",
                 (4096u64 << 32) | response(&[]).len() as u64
             ),
+            input: (8192u64 << 32) | 32768,
             extra: "",
         }
     }
@@ -57,7 +60,7 @@ impl Wat {
             version = self.abi_version,
             init = self.init,
             evaluate = self.evaluate,
-            input = (8192u64 << 32) | 32768,
+            input = self.input,
             extra = self.extra,
         )
     }

@@ -4,6 +4,8 @@
 //! - `att/native` vs `att/sandbox-reuse`: the same ATT rule code called
 //!   directly and through the sandbox with a reused instance (the ratio is
 //!   the sandbox tax); `att/sandbox-fresh`: a new pooled instance per call;
+//! - `startup/*`: loading the `att` plug-in by compiling it, and from the
+//!   precompiled module cache.
 //! - `screen/*`: the full default stack (fp + att, combined decision).
 //!
 //! - `compare/*`: the shared policy (`attest_rules::comparison`) natively,
@@ -24,6 +26,7 @@ use attest_rules::abi::codec::{self, Request};
 use attest_rules::checks::{att, cop, Context};
 use attest_rules::comparison;
 use attest_rules::model::Role;
+use attest_rules::reference::ReferenceData;
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
@@ -60,10 +63,15 @@ fn boundary(c: &mut Criterion) {
     });
 }
 
+/// The reference data the `att` plug-in is loaded with: the UN embargoes.
+fn att_data() -> ReferenceData {
+    let library = Library::load(&Config::default().data).unwrap();
+    library.subset(&["un-arms-embargoes".to_string()])
+}
+
 fn att_policy(c: &mut Criterion) {
     let app = &examples()[0];
-    let library = Library::load(&Config::default().data).unwrap();
-    let data = library.subset(&["un-arms-embargoes".to_string()]);
+    let data = att_data();
     c.bench_function("att/native", |b| {
         let ctx = Context {
             as_of: app.submitted,
@@ -110,6 +118,30 @@ fn att_policy(c: &mut Criterion) {
             })
         });
     }
+}
+
+/// Loading the `att` plug-in, ready to evaluate: compiled with Cranelift,
+/// against deserialised from the precompiled module cache (which the host
+/// wrote itself, in a fresh folder). Both include the one instantiation
+/// that checks the exports and initialises the data.
+fn startup(c: &mut Criterion) {
+    let mut data = Vec::new();
+    codec::encode(&att_data(), &mut data);
+    let dir = std::env::temp_dir().join(format!("attest-bench-cache-{}", std::process::id()));
+    let mut group = c.benchmark_group("startup");
+    group.sample_size(10);
+    let compiling = Sandbox::new(Limits::default()).unwrap();
+    group.bench_function("compile", |b| {
+        b.iter(|| compiling.load(ATT_WASM, data.clone()).unwrap())
+    });
+    let mut cached = Sandbox::new(Limits::default()).unwrap();
+    cached.use_cache(&dir).unwrap();
+    cached.load(ATT_WASM, data.clone()).unwrap();
+    group.bench_function("cached", |b| {
+        b.iter(|| cached.load(ATT_WASM, data.clone()).unwrap())
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn full_stack(c: &mut Criterion) {
@@ -253,6 +285,7 @@ criterion_group!(
     benches,
     boundary,
     att_policy,
+    startup,
     compare,
     full_stack,
     batch_throughput

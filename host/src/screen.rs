@@ -7,6 +7,7 @@ use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::config::PolicyEntry;
 use crate::decision::{Decision, Evaluation, FindingRecord, Provenance};
+use crate::manifest::InForce;
 use crate::reference::{hex, DataError, DataSet, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
@@ -114,6 +115,9 @@ pub struct Registered {
     pub origin: String,
     pub states: Vec<StateSelector>,
     pub roles: Vec<Role>,
+    /// The manifest's effective window; always in force for a broken
+    /// plug-in, so that it refers instead of silently not running.
+    in_force: InForce,
 }
 
 impl Registered {
@@ -125,11 +129,7 @@ impl Registered {
         date: Date,
         data: &ReferenceData,
     ) -> bool {
-        let in_force = match &self.plugin {
-            Loaded::Ready(p) => p.manifest.in_force(date),
-            Loaded::Broken { .. } => true,
-        };
-        in_force && route::serves(&self.states, &self.roles, app, who, date, data)
+        self.in_force.on(date) && route::serves(&self.states, &self.roles, app, who, date, data)
     }
 }
 
@@ -175,7 +175,12 @@ impl Screener {
                     Ok(p) => Loaded::Ready(Box::new(p)),
                     Err(failure) => broken(i, &entry, failure),
                 };
+                let in_force = match &plugin {
+                    Loaded::Ready(p) => InForce::of(&p.manifest),
+                    Loaded::Broken { .. } => InForce::default(),
+                };
                 Registered {
+                    in_force,
                     plugin,
                     origin: entry.origin,
                     states: entry.states,

@@ -83,6 +83,13 @@ fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
     let mut lines: Vec<&str> = text.lines().collect();
     let broken = lines[4].replace("\"quantity\":", "\"quantity\":-");
     lines[4] = &broken;
+    // A destination given twice must not be screened as either one.
+    let ambiguous = lines[15].replacen(
+        "\"destination\":",
+        "\"destination\":\"KP\",\"destination\":",
+        1,
+    );
+    lines[15] = &ambiguous;
     lines.insert(10, "this is not json");
     text = lines.join("\n");
     let input = dir.join("mixed.jsonl");
@@ -107,13 +114,18 @@ fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
         .as_str()
         .unwrap()
         .contains("not a valid JSON document"));
+    assert_eq!(written[16]["line"], 17);
+    assert!(written[16]["problems"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the field `destination` is given twice"));
     assert_eq!(
         written.iter().filter(|d| d["outcome"].is_string()).count(),
-        19
+        18
     );
     assert!(
-        String::from_utf8_lossy(&run.stderr).contains("19 screened")
-            && String::from_utf8_lossy(&run.stderr).contains("2 invalid")
+        String::from_utf8_lossy(&run.stderr).contains("18 screened")
+            && String::from_utf8_lossy(&run.stderr).contains("3 invalid")
     );
 }
 

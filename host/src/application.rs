@@ -4,8 +4,8 @@
 //! until the whole document is valid.
 
 use crate::countries;
+use crate::document::{self, Node};
 use attest_rules::model::*;
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// The formats an application may come in.
@@ -69,16 +69,14 @@ pub struct Parsed {
 /// Parses and validates one application.
 pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
     let tree = match format {
-        Format::Json => serde_json::from_str::<Value>(text).map_err(|e| document_error("JSON", e)),
-        Format::Toml => toml::from_str::<toml::Value>(text)
-            .map(toml_to_json)
-            .map_err(|e| document_error("TOML", e)),
+        Format::Json => Node::from_json(text).map_err(|e| document_error("JSON", e)),
+        Format::Toml => Node::from_toml(text).map_err(|e| document_error("TOML", e)),
     }?;
     validate(&tree, strict)
 }
 
-/// Validates an already parsed document (JSON Lines input arrives so).
-pub fn validate(tree: &Value, strict: bool) -> Result<Parsed, ApplicationError> {
+/// Validates an already parsed document.
+pub fn validate(tree: &Node<'_>, strict: bool) -> Result<Parsed, ApplicationError> {
     let mut v = Validator {
         problems: Vec::new(),
         warnings: Vec::new(),
@@ -104,31 +102,6 @@ fn document_error(what: &str, e: impl fmt::Display) -> ApplicationError {
             path: String::new(),
             message: format!("not a valid {what} document: {detail}"),
         }],
-    }
-}
-
-/// TOML and JSON share one tree; TOML dates become `YYYY-MM-DD` strings.
-fn toml_to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => Value::from(i),
-        toml::Value::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
-        }
-    }
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("\"{s}\""),
-        Value::Null => "nothing".into(),
-        Value::Array(_) => "a list".into(),
-        Value::Object(_) => "a table".into(),
-        other => other.to_string(),
     }
 }
 
@@ -160,7 +133,7 @@ struct Validator {
 /// A table being read, with the keys it may contain.
 struct Table<'v> {
     path: String,
-    map: &'v Map<String, Value>,
+    map: &'v document::Table<'v>,
 }
 
 impl Validator {
@@ -173,12 +146,15 @@ impl Validator {
 
     /// Opens `value` as a table allowed to hold `known` keys. Unknown keys
     /// are errors in strict mode and warnings otherwise.
-    fn table<'v>(&mut self, path: &str, value: &'v Value, known: &[&str]) -> Option<Table<'v>> {
-        let Value::Object(map) = value else {
-            self.problem(path, format!("expected a table, found {}", describe(value)));
+    fn table<'v>(&mut self, path: &str, value: &'v Node<'v>, known: &[&str]) -> Option<Table<'v>> {
+        let Node::Table(map) = value else {
+            self.problem(
+                path,
+                format!("expected a table, found {}", value.describe()),
+            );
             return None;
         };
-        for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
+        for key in map.keys().filter(|k| !known.contains(k)) {
             let p = FieldProblem {
                 path: join(path, key).to_string(),
                 message: "unknown field".into(),
@@ -195,7 +171,7 @@ impl Validator {
         })
     }
 
-    fn required<'v>(&mut self, t: &Table<'v>, key: &str) -> Option<&'v Value> {
+    fn required<'v>(&mut self, t: &Table<'v>, key: &str) -> Option<&'v Node<'v>> {
         let v = t.map.get(key);
         if v.is_none() {
             self.problem(join(&t.path, key), "missing required field");
@@ -203,10 +179,11 @@ impl Validator {
         v
     }
 
-    fn string(&mut self, path: impl fmt::Display, v: &Value, max: usize) -> Option<String> {
+    fn string(&mut self, path: impl fmt::Display, v: &Node<'_>, max: usize) -> Option<String> {
         match v {
-            Value::String(s) if s.chars().count() <= max => Some(s.clone()),
-            Value::String(_) => {
+            // No more bytes than `max` means no more characters either.
+            Node::Text(s) if s.len() <= max || s.chars().count() <= max => Some(s.to_string()),
+            Node::Text(_) => {
                 self.problem(
                     path,
                     format!("expected a string of at most {max} characters"),
@@ -216,7 +193,7 @@ impl Validator {
             other => {
                 self.problem(
                     path,
-                    format!("expected a string, found {}", describe(other)),
+                    format!("expected a string, found {}", other.describe()),
                 );
                 None
             }
@@ -233,13 +210,13 @@ impl Validator {
         self.string(join(&t.path, key), v, MAX_TEXT)
     }
 
-    fn boolean(&mut self, path: impl fmt::Display, v: &Value) -> Option<bool> {
+    fn boolean(&mut self, path: impl fmt::Display, v: &Node<'_>) -> Option<bool> {
         match v {
-            Value::Bool(b) => Some(*b),
+            Node::Bool(b) => Some(*b),
             other => {
                 self.problem(
                     path,
-                    format!("expected true or false, found {}", describe(other)),
+                    format!("expected true or false, found {}", other.describe()),
                 );
                 None
             }
@@ -259,7 +236,7 @@ impl Validator {
     fn enumerated<T: Copy + fmt::Display>(
         &mut self,
         path: impl fmt::Display,
-        v: &Value,
+        v: &Node<'_>,
         parse: fn(&str) -> Option<T>,
         all: &[T],
     ) -> Option<T> {
@@ -271,18 +248,21 @@ impl Validator {
                 format!(
                     "expected one of {}, found {}",
                     choices.join(", "),
-                    describe(v)
+                    v.describe()
                 ),
             );
         }
         found
     }
 
-    fn country(&mut self, path: impl fmt::Display, v: &Value) -> Option<Country> {
+    fn country(&mut self, path: impl fmt::Display, v: &Node<'_>) -> Option<Country> {
         let Some(text) = v.as_str() else {
             self.problem(
                 path,
-                format!("expected an ISO 3166-1 alpha-2 code, found {}", describe(v)),
+                format!(
+                    "expected an ISO 3166-1 alpha-2 code, found {}",
+                    v.describe()
+                ),
             );
             return None;
         };
@@ -303,28 +283,28 @@ impl Validator {
         self.country(join(&t.path, key), v)
     }
 
-    fn date(&mut self, path: impl fmt::Display, v: &Value) -> Option<Date> {
+    fn date(&mut self, path: impl fmt::Display, v: &Node<'_>) -> Option<Date> {
         let found = v.as_str().and_then(Date::parse);
         if found.is_none() {
             self.problem(
                 path,
-                format!("expected a date YYYY-MM-DD, found {}", describe(v)),
+                format!("expected a date YYYY-MM-DD, found {}", v.describe()),
             );
         }
         found
     }
 
-    fn list<'v>(&mut self, path: &str, v: &'v Value) -> &'v [Value] {
+    fn list<'v>(&mut self, path: &str, v: &'v Node<'v>) -> &'v [Node<'v>] {
         match v {
-            Value::Array(items) => items,
+            Node::List(items) => items,
             other => {
-                self.problem(path, format!("expected a list, found {}", describe(other)));
+                self.problem(path, format!("expected a list, found {}", other.describe()));
                 &[]
             }
         }
     }
 
-    fn application(&mut self, tree: &Value) -> Option<Application> {
+    fn application(&mut self, tree: &Node<'_>) -> Option<Application> {
         let t = self.table(
             "",
             tree,
@@ -402,7 +382,7 @@ impl Validator {
         })
     }
 
-    fn applicant(&mut self, v: &Value) -> Option<Applicant> {
+    fn applicant(&mut self, v: &Node<'_>) -> Option<Applicant> {
         let t = self.table("applicant", v, &["name", "state", "kind", "registration"])?;
         let name = self.req_string(&t, "name");
         let state = self.req_country(&t, "state");
@@ -423,7 +403,7 @@ impl Validator {
         })
     }
 
-    fn route(&mut self, v: &Value) -> Option<Route> {
+    fn route(&mut self, v: &Node<'_>) -> Option<Route> {
         let t = self.table(
             "route",
             v,
@@ -458,12 +438,12 @@ impl Validator {
     fn tables<T>(
         &mut self,
         name: &str,
-        v: &Value,
+        v: &Node<'_>,
         at_least_one: bool,
-        mut item: impl FnMut(&mut Self, &str, &Value) -> Option<T>,
+        mut item: impl FnMut(&mut Self, &str, &Node<'_>) -> Option<T>,
     ) -> Option<Vec<T>> {
         let items = self.list(name, v);
-        if at_least_one && items.is_empty() && v.is_array() {
+        if at_least_one && items.is_empty() && v.is_list() {
             self.problem(name, "expected at least one entry");
         }
         if items.len() > MAX_ENTRIES {
@@ -478,7 +458,7 @@ impl Validator {
         read.into_iter().collect()
     }
 
-    fn parties(&mut self, v: &Value) -> Option<Vec<Party>> {
+    fn parties(&mut self, v: &Node<'_>) -> Option<Vec<Party>> {
         let parties = self.tables("parties", v, true, |s, path, x| s.party(path, x))?;
         if !parties.iter().any(|p| p.role == PartyRole::EndUser) {
             self.problem("parties", "expected at least one party with role end_user");
@@ -486,7 +466,7 @@ impl Validator {
         Some(parties)
     }
 
-    fn party(&mut self, path: &str, v: &Value) -> Option<Party> {
+    fn party(&mut self, path: &str, v: &Node<'_>) -> Option<Party> {
         let t = self.table(path, v, &["role", "name", "state", "type", "registration"])?;
         let role = self
             .required(&t, "role")
@@ -506,11 +486,11 @@ impl Validator {
         })
     }
 
-    fn goods(&mut self, v: &Value) -> Option<Vec<Goods>> {
+    fn goods(&mut self, v: &Node<'_>) -> Option<Vec<Goods>> {
         self.tables("goods", v, true, |s, path, x| s.goods_item(path, x))
     }
 
-    fn goods_item(&mut self, path: &str, v: &Value) -> Option<Goods> {
+    fn goods_item(&mut self, path: &str, v: &Node<'_>) -> Option<Goods> {
         let t = self.table(
             path,
             v,
@@ -545,7 +525,7 @@ impl Validator {
             if q.is_none() {
                 self.problem(
                     join(path, "quantity"),
-                    format!("expected an integer greater than 0, found {}", describe(v)),
+                    format!("expected an integer greater than 0, found {}", v.describe()),
                 );
             }
             q
@@ -555,7 +535,7 @@ impl Validator {
             if x.is_none() {
                 self.problem(
                     join(path, "unit_value"),
-                    format!("expected a number of at least 0, found {}", describe(v)),
+                    format!("expected a number of at least 0, found {}", v.describe()),
                 );
             }
             x
@@ -569,7 +549,7 @@ impl Validator {
                     join(path, "currency"),
                     format!(
                         "expected an ISO 4217 code such as EUR, found {}",
-                        describe(v)
+                        v.describe()
                     ),
                 );
             }
@@ -609,7 +589,7 @@ impl Validator {
         })
     }
 
-    fn marking(&mut self, path: &str, v: &Value) -> Option<Marking> {
+    fn marking(&mut self, path: &str, v: &Node<'_>) -> Option<Marking> {
         let t = self.table(
             path,
             v,
@@ -636,7 +616,7 @@ impl Validator {
             if y.is_none() {
                 self.problem(
                     join(path, "year"),
-                    format!("expected a four-digit year, found {}", describe(v)),
+                    format!("expected a four-digit year, found {}", v.describe()),
                 );
             }
             y
@@ -650,7 +630,7 @@ impl Validator {
         })
     }
 
-    fn documents(&mut self, v: &Value) -> Option<Documents> {
+    fn documents(&mut self, v: &Node<'_>) -> Option<Documents> {
         let t = self.table(
             "documents",
             v,
@@ -718,7 +698,7 @@ impl Validator {
         })
     }
 
-    fn end_use(&mut self, v: &Value) -> Option<EndUse> {
+    fn end_use(&mut self, v: &Node<'_>) -> Option<EndUse> {
         let t = self.table("end_use", v, &["statement", "purpose"])?;
         let statement = self.req_string(&t, "statement");
         let purpose = self.required(&t, "purpose").and_then(|v| {
@@ -735,7 +715,7 @@ impl Validator {
         })
     }
 
-    fn sale(&mut self, v: &Value) -> Option<Sale> {
+    fn sale(&mut self, v: &Node<'_>) -> Option<Sale> {
         let t = self.table("sale", v, &["channel", "payment"])?;
         let channel = t
             .map

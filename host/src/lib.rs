@@ -19,6 +19,7 @@ pub mod config;
 pub mod countries;
 pub mod decision;
 pub mod diff;
+pub mod document;
 pub mod manifest;
 pub mod module_cache;
 pub mod reference;

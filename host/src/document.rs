@@ -1,0 +1,247 @@
+//! The document tree an application is validated from: a JSON or TOML
+//! document as written, before anything is known about its fields.
+//!
+//! It exists instead of `serde_json::Value` for batch speed and for one
+//! check Value cannot make. Strings without escapes borrow from the text
+//! and tables keep their keys in a short list instead of a B-tree, so a
+//! JSON Lines record of 1.3 KB becomes a tree without an allocation per
+//! key (`docs/performance.md`: parsing into `Value` was a sixth of a batch
+//! run). And a table that names a key twice is refused, naming the key:
+//! `Value` keeps the last one silently, so `{"destination":"KP", ...,
+//! "destination":"KE"}` would have been screened as KE.
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
+use std::fmt;
+
+/// One value of the document.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node<'a> {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(Cow<'a, str>),
+    List(Vec<Node<'a>>),
+    Table(Table<'a>),
+}
+
+/// A table's entries in document order; keys are unique.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Table<'a>(Vec<(Cow<'a, str>, Node<'a>)>);
+
+impl<'a> Table<'a> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_ref())
+    }
+
+    /// Adds an entry; `Err` with the key if the table already has it.
+    fn insert(&mut self, key: Cow<'a, str>, value: Node<'a>) -> Result<(), Cow<'a, str>> {
+        if self.contains_key(&key) {
+            return Err(key);
+        }
+        self.0.push((key, value));
+        Ok(())
+    }
+}
+
+impl<'a> Node<'a> {
+    /// Parses a JSON document.
+    pub fn from_json(text: &'a str) -> Result<Node<'a>, serde_json::Error> {
+        serde_json::from_str(text)
+    }
+
+    /// Parses a TOML document; its dates become `YYYY-MM-DD` text, as JSON
+    /// writes them.
+    pub fn from_toml(text: &str) -> Result<Node<'static>, toml::de::Error> {
+        toml::from_str::<toml::Value>(text).map(Node::of_toml)
+    }
+
+    fn of_toml(v: toml::Value) -> Node<'static> {
+        match v {
+            toml::Value::String(s) => Node::Text(Cow::Owned(s)),
+            toml::Value::Integer(i) => Node::Number(i.into()),
+            toml::Value::Float(f) => {
+                serde_json::Number::from_f64(f).map_or(Node::Null, Node::Number)
+            }
+            toml::Value::Boolean(b) => Node::Bool(b),
+            toml::Value::Datetime(d) => Node::Text(Cow::Owned(d.to_string())),
+            toml::Value::Array(a) => Node::List(a.into_iter().map(Node::of_toml).collect()),
+            // TOML itself refuses a key defined twice.
+            toml::Value::Table(t) => Node::Table(Table(
+                t.into_iter()
+                    .map(|(k, v)| (Cow::Owned(k), Node::of_toml(v)))
+                    .collect(),
+            )),
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Node::Number(n) => n.as_u64(),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Node::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+
+    pub fn is_list(&self) -> bool {
+        matches!(self, Node::List(_))
+    }
+
+    /// What was found, for a problem message: `"KP"`, `42`, `a list`.
+    pub fn describe(&self) -> String {
+        match self {
+            Node::Text(s) => format!("\"{s}\""),
+            Node::Null => "nothing".into(),
+            Node::List(_) => "a list".into(),
+            Node::Table(_) => "a table".into(),
+            Node::Bool(b) => b.to_string(),
+            Node::Number(n) => n.to_string(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Node<'de>, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Node<'de>, E> {
+        Ok(Node::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Node<'de>, E> {
+        Ok(Node::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Node<'de>, E> {
+        // JSON cannot write a non-finite number; should one arrive, it is
+        // nothing rather than a number.
+        Ok(serde_json::Number::from_f64(v).map_or(Node::Null, Node::Number))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Node<'de>, E> {
+        Ok(Node::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Node<'de>, E> {
+        Ok(Node::Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Node<'de>, E> {
+        Ok(Node::Text(Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_none<E>(self) -> Result<Node<'de>, E> {
+        Ok(Node::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Node<'de>, D::Error> {
+        Node::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::List(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
+        let mut table = Table(Vec::with_capacity(map.size_hint().unwrap_or(0).min(64)));
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let value = map.next_value()?;
+            table.insert(key.0, value).map_err(|key| {
+                de::Error::custom(format_args!("the field `{key}` is given twice"))
+            })?;
+        }
+        Ok(Node::Table(table))
+    }
+}
+
+/// A table key, borrowed when it has no escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_without_escapes_borrow_from_the_text() {
+        let node = Node::from_json(r#"{"id":"GB-1","note":"a\"b"}"#).unwrap();
+        let Node::Table(t) = node else { panic!() };
+        assert!(matches!(
+            t.get("id"),
+            Some(Node::Text(Cow::Borrowed("GB-1")))
+        ));
+        assert_eq!(t.get("note").and_then(Node::as_str), Some("a\"b"));
+    }
+
+    #[test]
+    fn a_key_given_twice_is_refused_naming_it() {
+        let e =
+            Node::from_json(r#"{"route":{"destination":"KP","destination":"KE"}}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("the field `destination` is given twice"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn json_and_toml_give_the_same_tree() {
+        let json = Node::from_json(r#"{"a":1,"b":[true,2.5],"c":{"d":"2026-11-26"}}"#).unwrap();
+        let toml = Node::from_toml("a = 1\nb = [true, 2.5]\n[c]\nd = 2026-11-26\n").unwrap();
+        assert_eq!(json, toml);
+        assert_eq!(json.describe(), "a table");
+    }
+}

@@ -213,6 +213,32 @@ fn the_in_place_view_agrees_with_the_decoded_request() {
     }
 }
 
+/// The host encodes an application once per screening: re-addressing the
+/// request gives the bytes encoding it for that state and role gives, and
+/// the application part is the canonical encoding `input_sha256` hashes.
+#[test]
+fn a_readdressed_request_is_the_request_encoded_for_its_new_address() {
+    let (mut fresh, mut reused, mut canonical) = (Vec::new(), Vec::new(), Vec::new());
+    for n in 0..500 {
+        let app = attest::workload::application(5, n);
+        codec::encode_request(app.submitted, c("GB"), Role::Export, &app, &mut reused);
+        codec::readdress_request(&mut reused, date("2031-02-03"), c("KE"), Role::Import);
+        codec::encode_request(date("2031-02-03"), c("KE"), Role::Import, &app, &mut fresh);
+        assert_eq!(reused, fresh, "application {n}");
+        canonical.clear();
+        codec::encode(&app, &mut canonical);
+        assert_eq!(
+            codec::application_bytes(&fresh),
+            canonical,
+            "application {n}"
+        );
+    }
+    let mut short = vec![1, 2, 3];
+    codec::readdress_request(&mut short, date("2031-02-03"), c("KE"), Role::Import);
+    assert_eq!(short, [1, 2, 3], "bytes too short are left alone");
+    assert!(codec::application_bytes(&short).is_empty());
+}
+
 /// The view never shows a value the request does not hold. On every
 /// truncation and every damaged byte, it either refuses the bytes (at
 /// parse, or when the damaged list or string is read) or shows what

@@ -346,6 +346,9 @@ impl Session<'_> {
         let mut findings = Vec::new();
         let mut evaluations = Vec::new();
         let mut not_covered = Vec::new();
+        // Encoded once; each plug-in's request differs only in its header.
+        codec::encode_request(as_of, app.licensing_state, Role::Export, app, &mut self.buf);
+        let input_sha256 = hex(&Sha256::digest(codec::application_bytes(&self.buf)));
         for who in involvements(app) {
             let mut ran = false;
             for (i, entry) in self.screener.registry.iter().enumerate() {
@@ -353,7 +356,7 @@ impl Session<'_> {
                     continue;
                 }
                 ran = true;
-                codec::encode_request(as_of, who.state, who.role, app, &mut self.buf);
+                codec::readdress_request(&mut self.buf, as_of, who.state, who.role);
                 let result = match (&mut self.evaluators[i], &entry.plugin) {
                     (Some(evaluator), Loaded::Ready(_)) => evaluator.evaluate(&self.buf),
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
@@ -375,19 +378,12 @@ impl Session<'_> {
             not_covered,
             provenance: Provenance {
                 host: concat!("attest ", env!("CARGO_PKG_VERSION")),
-                input_sha256: input_sha256(app),
+                input_sha256,
                 data: self.screener.data_hashes.clone(),
                 data_sets: self.screener.data_sets.clone(),
             },
         }
     }
-}
-
-/// sha256 of the application's canonical encoding.
-pub fn input_sha256(app: &Application) -> String {
-    let mut buf = Vec::new();
-    codec::encode(app, &mut buf);
-    hex(&Sha256::digest(&buf))
 }
 
 /// Turns one plug-in run into its evaluation record, appending findings.

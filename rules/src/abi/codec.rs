@@ -438,10 +438,14 @@ pub const REQUEST_HEADER: usize = 4 + 2 + 1;
 /// Bytes of the section table.
 pub const SECTION_TABLE: usize = 4 * Application::FIELDS.len();
 
-fn put_request(w: &mut Writer<'_>, as_of: Date, state: Country, role: Role, app: &Application) {
+fn put_header(w: &mut Writer<'_>, as_of: Date, state: Country, role: Role) {
     as_of.put(w);
     state.put(w);
     role.put(w);
+}
+
+fn put_request(w: &mut Writer<'_>, as_of: Date, state: Country, role: Role, app: &Application) {
+    put_header(w, as_of, state, role);
     let table = w.position();
     for _ in Application::FIELDS {
         w.u32(0);
@@ -480,6 +484,29 @@ pub fn encode_request(
 ) {
     buf.clear();
     put_request(&mut Writer::new(buf), as_of, state, role, app);
+}
+
+/// Re-addresses a request from [`encode_request`] in place: another date,
+/// state or role, the same application. Only this header differs between
+/// the requests for the plug-ins one application is routed to, so the
+/// host encodes the application once. Bytes too short to be a request are
+/// left alone.
+pub fn readdress_request(request: &mut [u8], as_of: Date, state: Country, role: Role) {
+    let mut header = Vec::with_capacity(REQUEST_HEADER);
+    put_header(&mut Writer::new(&mut header), as_of, state, role);
+    if let Some(head) = request.get_mut(..REQUEST_HEADER) {
+        head.copy_from_slice(&header);
+    }
+}
+
+/// The application inside a request from [`encode_request`]: its fields
+/// follow the section table exactly as [`encode`] writes them, so these
+/// are the application's canonical bytes (what the decision's
+/// `input_sha256` hashes) without encoding it a second time.
+pub fn application_bytes(request: &[u8]) -> &[u8] {
+    request
+        .get(REQUEST_HEADER + SECTION_TABLE..)
+        .unwrap_or_default()
 }
 
 /// What a plug-in answers: its findings, or a failure it detected itself

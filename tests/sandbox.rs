@@ -225,6 +225,81 @@ fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application
     }
 }
 
+/// A plug-in whose initialisation leaves state in a global no one can
+/// read from outside and in memory: it sets `$ready` and copies the
+/// finding it answers with from 16384 to 12288. Evaluating without that
+/// state traps.
+fn initialising() -> Wat {
+    let ready = Rule {
+        id: "national.initialised",
+        instrument: Instrument::National,
+        article: "1",
+        checks: "",
+    };
+    let body = response(&[ready.finding(Effect::Info, "initialised".into())]);
+    let mut wat = Wat::benign("initialising");
+    let extra = format!(
+        r#"(global $ready (mut i32) (i32.const 0))
+  (data (i32.const 16384) "{}")"#,
+        wat_string(&body)
+    );
+    wat.extra = Box::leak(extra.into_boxed_str());
+    wat.init = Box::leak(
+        format!(
+            "(global.set $ready (i32.const 1)) (memory.copy (i32.const 12288) (i32.const 16384) (i32.const {})) (i32.const 0)",
+            body.len()
+        )
+        .into_boxed_str(),
+    );
+    wat.evaluate = format!(
+        "(if (i32.eqz (global.get $ready)) (then unreachable)) (i64.const {})",
+        (12288u64 << 32) | body.len() as u64
+    );
+    wat
+}
+
+fn test_plugin<'s>(screener: &'s Screener, id: &str) -> &'s attest::sandbox::Plugin {
+    let entry = screener.registry().iter().find(|r| r.plugin.id() == id);
+    match entry.map(|r| &r.plugin) {
+        Some(attest::screen::Loaded::Ready(plugin)) => plugin,
+        _ => panic!("{id} is not loaded"),
+    }
+}
+
+#[test]
+fn fresh_instances_start_as_initialisation_left_them() {
+    let wat = initialising();
+    let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+    assert!(test_plugin(&screener, wat.id).starts_frozen());
+    assert!(test_plugin(&screener, "att").starts_frozen());
+    let mut session = screener.session();
+    for round in 0..3 {
+        let d = session.screen(&clean_export(), None);
+        let ours: Vec<_> = d.findings.iter().filter(|f| f.policy == wat.id).collect();
+        assert_eq!(ours.len(), 1, "round {round}: {:#?}", d.findings);
+        assert_eq!(ours[0].rule, "national.initialised");
+        assert_eq!(d.outcome.as_str(), "approve", "round {round}");
+    }
+}
+
+#[test]
+fn a_module_whose_code_can_change_a_table_initialises_every_instance() {
+    let mut wat = initialising();
+    wat.id = "table-setter";
+    wat.extra = Box::leak(
+        format!(
+            "{}\n  (table 1 funcref)\n  (func (export \"unused\") (table.set (i32.const 0) (ref.null func)))",
+            wat.extra
+        )
+        .into_boxed_str(),
+    );
+    let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+    assert!(!test_plugin(&screener, wat.id).starts_frozen());
+    let d = screener.screen(&clean_export(), None);
+    assert!(d.findings.iter().any(|f| f.rule == "national.initialised"));
+    assert_eq!(d.outcome.as_str(), "approve");
+}
+
 #[test]
 fn reuse_isolation_does_let_a_hostile_module_keep_state_as_documented() {
     // The documented limit of Isolation::Reuse (docs/security.md): the
@@ -246,7 +321,7 @@ fn reuse_isolation_does_let_a_hostile_module_keep_state_as_documented() {
 }
 
 #[test]
-fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_treaty_policies() {
+fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_bundled_policies() {
     let mut config = attest::config::Config::default();
     config.limits.isolation = Isolation::Reuse;
     let reuse = Screener::new(config).unwrap();
@@ -255,6 +330,9 @@ fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_treaty_policies() {
     let mut denied = clean_export();
     denied.goods[0].marking = None;
     apps.push(denied);
+    // Fresh instances start from the modules frozen after initialisation:
+    // they must answer as initialised instances do, fuel included.
+    apps.extend((0..300).map(|n| attest::workload::application(13, n)));
     for app in apps.iter().chain(apps.iter()) {
         let a = serde_json::to_string(&session.screen(app, None)).unwrap();
         let b = serde_json::to_string(&screen(app)).unwrap();

@@ -28,4 +28,5 @@ pub mod route;
 pub mod sandbox;
 pub mod screen;
 pub mod signing;
+pub mod snapshot;
 pub mod workload;

@@ -15,6 +15,7 @@
 use crate::manifest::{self, Manifest};
 use crate::module_cache::ModuleCache;
 use crate::reference::hex;
+use crate::snapshot::{self, Plan};
 use attest_rules::abi::{self, codec, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
@@ -23,8 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
-    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc,
+    Config, Engine, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
+    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, Val,
 };
 
 /// The sandbox's knobs, in one place.
@@ -259,11 +260,17 @@ impl Sandbox {
             manifest: Some(Box::new(manifest.clone())),
             fault,
         };
-        let module = match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, wasm, &sha256),
-            None => Module::new(&self.engine, wasm),
-        }
-        .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
+        // Fresh instances may start from the module frozen after
+        // initialisation (`snapshot`); its state is read through exports
+        // added for the purpose, harmless should freezing fail.
+        let plan = match self.limits.isolation {
+            Isolation::Fresh => Plan::of(wasm).ok(),
+            Isolation::Reuse => None,
+        };
+        let instrumented = plan.as_ref().and_then(|p| p.instrument(wasm).ok());
+        let module = self
+            .compile(instrumented.as_deref().unwrap_or(wasm))
+            .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
         let imports: Vec<String> = module
             .imports()
             .map(|i| format!("{}.{}", i.module(), i.name()))
@@ -281,12 +288,70 @@ impl Sandbox {
             data,
             limits: self.limits.clone(),
             engine: self.engine.clone(),
+            frozen: None,
         };
         // Instantiating once checks exports, ABI version and initialisation
         // now, so a broken module is reported at load, not per application.
-        plugin.instantiate().map_err(fail)?;
-        Ok(plugin)
+        let live = plugin.instantiate().map_err(fail)?;
+        match (plan, instrumented) {
+            (Some(plan), Some(_)) => Ok(self.freeze(plugin, &plan, wasm, live)),
+            _ => Ok(plugin),
+        }
     }
+
+    /// Compiles `wasm`, through the module cache when there is one.
+    fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
+        match &self.cache {
+            Some(cache) => cache.load_or_compile(&self.engine, wasm, &hex(&Sha256::digest(wasm))),
+            None => Module::new(&self.engine, wasm),
+        }
+    }
+
+    /// The plug-in whose fresh instances start from `live`, an instance
+    /// just initialised: its memory and mutable globals written into the
+    /// module (`snapshot`). Should anything fail, the plug-in stays as it
+    /// was, initialising every instance.
+    fn freeze(&self, plugin: Plugin, plan: &Plan, wasm: &[u8], mut live: Live) -> Plugin {
+        let frozen = (|| {
+            let memory = live.memory.data(&live.store).to_vec();
+            let mut globals = Vec::new();
+            for &index in &plan.mutable_globals {
+                let global = live
+                    .instance
+                    .get_global(&mut live.store, &snapshot::global_export(index))
+                    .ok_or_else(|| format!("global {index} is not exported"))?;
+                globals.push((index, snapshot_value(global.get(&mut live.store))?));
+            }
+            let bytes = plan.freeze(wasm, &memory, &globals)?;
+            let module = self.compile(&bytes).map_err(|e| format!("{e:#}"))?;
+            let pre = Linker::new(&self.engine)
+                .instantiate_pre(&module)
+                .map_err(|e| format!("{e:#}"))?;
+            let frozen = Plugin {
+                pre,
+                frozen: Some(live.input),
+                manifest: plugin.manifest.clone(),
+                sha256: plugin.sha256.clone(),
+                data: plugin.data.clone(),
+                limits: plugin.limits.clone(),
+                engine: plugin.engine.clone(),
+            };
+            frozen.instantiate().map_err(|f| f.to_string())?;
+            Ok::<Plugin, String>(frozen)
+        })();
+        frozen.unwrap_or(plugin)
+    }
+}
+
+/// A global's value as the snapshot writes it back.
+fn snapshot_value(value: Val) -> Result<snapshot::Value, String> {
+    Ok(match value {
+        Val::I32(v) => snapshot::Value::I32(v),
+        Val::I64(v) => snapshot::Value::I64(v),
+        Val::F32(bits) => snapshot::Value::F32(bits),
+        Val::F64(bits) => snapshot::Value::F64(bits),
+        _ => return Err("a global holds a reference".into()),
+    })
 }
 
 /// A module the sandbox refused, with its manifest when it could be read.
@@ -305,10 +370,15 @@ pub struct Plugin {
     data: Vec<u8>,
     limits: Limits,
     engine: Engine,
+    /// Set when instances start from the module frozen after
+    /// initialisation (`snapshot`): where its request buffer lies, as
+    /// `attest_input` said when it was frozen.
+    frozen: Option<(u32, u32)>,
 }
 
 /// A live instance with its exports resolved.
 struct Live {
+    instance: Instance,
     store: Store<Guest>,
     memory: Memory,
     alloc: TypedFunc<u32, u32>,
@@ -340,34 +410,46 @@ impl Plugin {
         let memory = instance
             .get_memory(&mut store, abi::EXPORT_MEMORY)
             .ok_or(Fault::MissingExport(abi::EXPORT_MEMORY))?;
-        let version: TypedFunc<(), u32> = instance
-            .get_typed_func(&mut store, abi::EXPORT_ABI_VERSION)
-            .map_err(|_| Fault::MissingExport(abi::EXPORT_ABI_VERSION))?;
         let alloc = instance
             .get_typed_func(&mut store, abi::EXPORT_ALLOC)
             .map_err(|_| Fault::MissingExport(abi::EXPORT_ALLOC))?;
-        let init: TypedFunc<(u32, u32), u32> = instance
-            .get_typed_func(&mut store, abi::EXPORT_INIT)
-            .map_err(|_| Fault::MissingExport(abi::EXPORT_INIT))?;
         let evaluate = instance
             .get_typed_func(&mut store, abi::EXPORT_EVALUATE)
             .map_err(|_| Fault::MissingExport(abi::EXPORT_EVALUATE))?;
-        let input: TypedFunc<(), u64> = instance
-            .get_typed_func(&mut store, abi::EXPORT_INPUT)
-            .map_err(|_| Fault::MissingExport(abi::EXPORT_INPUT))?;
-        let found = version
-            .call(&mut store, ())
-            .map_err(|e| classify(&store, e))?;
-        if found != ABI_VERSION {
-            return Err(Fault::AbiVersion { found });
-        }
         let mut live = Live {
+            instance,
             store,
             memory,
             alloc,
             evaluate,
-            input: (0, 0),
+            input: self.frozen.unwrap_or((0, 0)),
         };
+        if self.frozen.is_none() {
+            self.initialise(&mut live)?;
+        }
+        Ok(live)
+    }
+
+    /// Checks the ABI version, hands the instance its reference data and
+    /// asks where its request buffer is: what a frozen module has done
+    /// already.
+    fn initialise(&self, live: &mut Live) -> Result<(), Fault> {
+        let (instance, store) = (live.instance, &mut live.store);
+        let version: TypedFunc<(), u32> = instance
+            .get_typed_func(&mut *store, abi::EXPORT_ABI_VERSION)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_ABI_VERSION))?;
+        let init: TypedFunc<(u32, u32), u32> = instance
+            .get_typed_func(&mut *store, abi::EXPORT_INIT)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_INIT))?;
+        let input: TypedFunc<(), u64> = instance
+            .get_typed_func(&mut *store, abi::EXPORT_INPUT)
+            .map_err(|_| Fault::MissingExport(abi::EXPORT_INPUT))?;
+        let found = version
+            .call(&mut *store, ())
+            .map_err(|e| classify(store, e))?;
+        if found != ABI_VERSION {
+            return Err(Fault::AbiVersion { found });
+        }
         let ptr = live.write_input(&self.data)?;
         let status = init
             .call(&mut live.store, (ptr, self.data.len() as u32))
@@ -379,7 +461,7 @@ impl Plugin {
             .call(&mut live.store, ())
             .map_err(|e| classify(&live.store, e))?;
         live.input = abi::unpack(packed);
-        Ok(live)
+        Ok(())
     }
 
     fn budget(&self, store: &mut Store<Guest>) -> Result<(), Fault> {
@@ -389,6 +471,12 @@ impl Plugin {
         let ticks = (self.limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         Ok(())
+    }
+
+    /// Do fresh instances start from the module frozen after
+    /// initialisation (`snapshot`), instead of initialising each?
+    pub fn starts_frozen(&self) -> bool {
+        self.frozen.is_some()
     }
 
     /// A handle that evaluates applications with this plug-in, keeping an

@@ -21,6 +21,7 @@ use wasmtime::{Engine, Module};
 
 const MAGIC: &[u8; 8] = b"ATTESTC1";
 
+#[derive(Clone)]
 pub struct ModuleCache {
     dir: PathBuf,
     compat: String,

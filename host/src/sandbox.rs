@@ -20,8 +20,8 @@ use attest_rules::abi::{self, codec, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasmtime::{
     Config, Engine, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
@@ -79,6 +79,13 @@ impl Default for Limits {
         }
     }
 }
+
+/// Fresh instances of a plug-in initialised one by one before it is
+/// frozen (`snapshot`). Freezing costs two more modules to compile (or
+/// load from the cache): worth it for a batch, not for the few instances
+/// one application needs (a plug-in runs once per state and role it
+/// serves), which `attest screen` would pay in start-up time.
+pub const FREEZE_AFTER: u32 = 8;
 
 /// Bytes of each pooled memory and table kept resident between instances.
 /// The bundled plug-ins touch well under 1 MiB per application.
@@ -260,16 +267,7 @@ impl Sandbox {
             manifest: Some(Box::new(manifest.clone())),
             fault,
         };
-        // Fresh instances may start from the module frozen after
-        // initialisation (`snapshot`); its state is read through exports
-        // added for the purpose, harmless should freezing fail.
-        let plan = match self.limits.isolation {
-            Isolation::Fresh => Plan::of(wasm).ok(),
-            Isolation::Reuse => None,
-        };
-        let instrumented = plan.as_ref().and_then(|p| p.instrument(wasm).ok());
-        let module = self
-            .compile(instrumented.as_deref().unwrap_or(wasm))
+        let module = compile(&self.engine, self.cache.as_ref(), wasm)
             .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
         let imports: Vec<String> = module
             .imports()
@@ -288,58 +286,23 @@ impl Sandbox {
             data,
             limits: self.limits.clone(),
             engine: self.engine.clone(),
-            frozen: None,
+            wasm: wasm.to_vec(),
+            cache: self.cache.clone(),
+            fresh_starts: AtomicU32::new(0),
+            frozen: OnceLock::new(),
         };
         // Instantiating once checks exports, ABI version and initialisation
         // now, so a broken module is reported at load, not per application.
-        let live = plugin.instantiate().map_err(fail)?;
-        match (plan, instrumented) {
-            (Some(plan), Some(_)) => Ok(self.freeze(plugin, &plan, wasm, live)),
-            _ => Ok(plugin),
-        }
+        plugin.start(&plugin.pre, None).map_err(fail)?;
+        Ok(plugin)
     }
+}
 
-    /// Compiles `wasm`, through the module cache when there is one.
-    fn compile(&self, wasm: &[u8]) -> wasmtime::Result<Module> {
-        match &self.cache {
-            Some(cache) => cache.load_or_compile(&self.engine, wasm, &hex(&Sha256::digest(wasm))),
-            None => Module::new(&self.engine, wasm),
-        }
-    }
-
-    /// The plug-in whose fresh instances start from `live`, an instance
-    /// just initialised: its memory and mutable globals written into the
-    /// module (`snapshot`). Should anything fail, the plug-in stays as it
-    /// was, initialising every instance.
-    fn freeze(&self, plugin: Plugin, plan: &Plan, wasm: &[u8], mut live: Live) -> Plugin {
-        let frozen = (|| {
-            let memory = live.memory.data(&live.store).to_vec();
-            let mut globals = Vec::new();
-            for &index in &plan.mutable_globals {
-                let global = live
-                    .instance
-                    .get_global(&mut live.store, &snapshot::global_export(index))
-                    .ok_or_else(|| format!("global {index} is not exported"))?;
-                globals.push((index, snapshot_value(global.get(&mut live.store))?));
-            }
-            let bytes = plan.freeze(wasm, &memory, &globals)?;
-            let module = self.compile(&bytes).map_err(|e| format!("{e:#}"))?;
-            let pre = Linker::new(&self.engine)
-                .instantiate_pre(&module)
-                .map_err(|e| format!("{e:#}"))?;
-            let frozen = Plugin {
-                pre,
-                frozen: Some(live.input),
-                manifest: plugin.manifest.clone(),
-                sha256: plugin.sha256.clone(),
-                data: plugin.data.clone(),
-                limits: plugin.limits.clone(),
-                engine: plugin.engine.clone(),
-            };
-            frozen.instantiate().map_err(|f| f.to_string())?;
-            Ok::<Plugin, String>(frozen)
-        })();
-        frozen.unwrap_or(plugin)
+/// Compiles `wasm`, through the module cache when there is one.
+fn compile(engine: &Engine, cache: Option<&ModuleCache>, wasm: &[u8]) -> wasmtime::Result<Module> {
+    match cache {
+        Some(cache) => cache.load_or_compile(engine, wasm, &hex(&Sha256::digest(wasm))),
+        None => Module::new(engine, wasm),
     }
 }
 
@@ -370,10 +333,24 @@ pub struct Plugin {
     data: Vec<u8>,
     limits: Limits,
     engine: Engine,
-    /// Set when instances start from the module frozen after
-    /// initialisation (`snapshot`): where its request buffer lies, as
-    /// `attest_input` said when it was frozen.
-    frozen: Option<(u32, u32)>,
+    /// The module's bytes and the cache, to freeze it when fresh instances
+    /// turn out to be wanted.
+    wasm: Vec<u8>,
+    cache: Option<ModuleCache>,
+    /// Fresh instances made for applications so far, counted up to
+    /// [`FREEZE_AFTER`].
+    fresh_starts: AtomicU32,
+    /// The module frozen after initialisation, once made; `None` inside
+    /// when it cannot be (`snapshot`).
+    frozen: OnceLock<Option<Frozen>>,
+}
+
+/// A plug-in as it stands after initialisation (`snapshot`): its
+/// instances start there, and its request buffer lies where
+/// `attest_input` said when it was frozen.
+struct Frozen {
+    pre: InstancePre<Guest>,
+    input: (u32, u32),
 }
 
 /// A live instance with its exports resolved.
@@ -395,7 +372,26 @@ pub struct Evaluated {
 }
 
 impl Plugin {
-    fn instantiate(&self) -> Result<Live, Fault> {
+    /// A new instance for an application. After [`FREEZE_AFTER`] fresh
+    /// ones, the plug-in is frozen (`snapshot`) and every instance starts
+    /// frozen.
+    fn instance(&self) -> Result<Live, Fault> {
+        let fresh = self.limits.isolation == Isolation::Fresh;
+        let starts = self.fresh_starts.load(Ordering::Relaxed);
+        if fresh && starts < FREEZE_AFTER {
+            self.fresh_starts.fetch_add(1, Ordering::Relaxed);
+        }
+        if fresh && starts >= FREEZE_AFTER {
+            if let Some(frozen) = self.frozen.get_or_init(|| self.freeze().ok()) {
+                return self.start(&frozen.pre, Some(frozen.input));
+            }
+        }
+        self.start(&self.pre, None)
+    }
+
+    /// Instantiates `pre`: ready to evaluate when it is frozen (`input`
+    /// is then where its request buffer lies), else initialised here.
+    fn start(&self, pre: &InstancePre<Guest>, frozen: Option<(u32, u32)>) -> Result<Live, Fault> {
         let guest = Guest {
             memory_limit: self.limits.memory_bytes,
             hit_memory_limit: false,
@@ -403,8 +399,7 @@ impl Plugin {
         let mut store = Store::new(&self.engine, guest);
         store.limiter(|g| g);
         self.budget(&mut store)?;
-        let instance = self
-            .pre
+        let instance = pre
             .instantiate(&mut store)
             .map_err(|e| classify(&store, e))?;
         let memory = instance
@@ -422,9 +417,9 @@ impl Plugin {
             memory,
             alloc,
             evaluate,
-            input: self.frozen.unwrap_or((0, 0)),
+            input: frozen.unwrap_or((0, 0)),
         };
-        if self.frozen.is_none() {
+        if frozen.is_none() {
             self.initialise(&mut live)?;
         }
         Ok(live)
@@ -474,9 +469,47 @@ impl Plugin {
     }
 
     /// Do fresh instances start from the module frozen after
-    /// initialisation (`snapshot`), instead of initialising each?
+    /// initialisation (`snapshot`), instead of initialising each? Only
+    /// after [`FREEZE_AFTER`] fresh instances.
     pub fn starts_frozen(&self) -> bool {
-        self.frozen.is_some()
+        matches!(self.frozen.get(), Some(Some(_)))
+    }
+
+    /// The plug-in frozen after initialisation: its memory and mutable
+    /// globals, read from an instance just initialised, written into the
+    /// module (`snapshot`). `Err` says why it cannot be; its instances
+    /// are then initialised one by one, as before.
+    fn freeze(&self) -> Result<Frozen, String> {
+        let plan = Plan::of(&self.wasm)?;
+        let instrumented = plan.instrument(&self.wasm)?;
+        let linker = Linker::new(&self.engine);
+        let module = compile(&self.engine, self.cache.as_ref(), &instrumented)
+            .map_err(|e| format!("{e:#}"))?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| format!("{e:#}"))?;
+        let mut live = self.start(&pre, None).map_err(|f| f.to_string())?;
+        let memory = live.memory.data(&live.store).to_vec();
+        let mut globals = Vec::new();
+        for &index in &plan.mutable_globals {
+            let global = live
+                .instance
+                .get_global(&mut live.store, &snapshot::global_export(index))
+                .ok_or_else(|| format!("global {index} is not exported"))?;
+            globals.push((index, snapshot_value(global.get(&mut live.store))?));
+        }
+        let frozen = plan.freeze(&self.wasm, &memory, &globals)?;
+        let module =
+            compile(&self.engine, self.cache.as_ref(), &frozen).map_err(|e| format!("{e:#}"))?;
+        let pre = linker
+            .instantiate_pre(&module)
+            .map_err(|e| format!("{e:#}"))?;
+        self.start(&pre, Some(live.input))
+            .map_err(|f| f.to_string())?;
+        Ok(Frozen {
+            pre,
+            input: live.input,
+        })
     }
 
     /// A handle that evaluates applications with this plug-in, keeping an
@@ -501,7 +534,7 @@ impl Evaluator<'_> {
     pub fn evaluate(&mut self, request: &[u8]) -> Result<Evaluated, Fault> {
         let mut live = match self.live.take() {
             Some(live) => live,
-            None => self.plugin.instantiate()?,
+            None => self.plugin.instance()?,
         };
         let result = self.run(&mut live, request);
         if result.is_ok() && self.plugin.limits.isolation == Isolation::Reuse {

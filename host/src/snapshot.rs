@@ -2,8 +2,9 @@
 //! application does not decode the reference data again.
 //!
 //! With fresh isolation every application gets a new instance, and each
-//! used to run `attest_init` on the reference data: about 11 µs of the
-//! 19 µs a fresh `att` call took (`docs/performance.md`). Initialisation
+//! used to run `attest_init` on the reference data: a fresh `att` call
+//! took 14.2 µs, and 5.9 µs once started frozen (criterion,
+//! `docs/performance.md`). Initialisation
 //! is a pure function of the module and the data (a plug-in imports
 //! nothing), so the host runs it once at load and writes the result back
 //! into the module: the linear memory after `attest_init` becomes the data
@@ -16,7 +17,9 @@
 //! can change a table or reads data segments at run time (`memory.init`,
 //! `data.drop`, passive segments): [`Plan::of`] refuses those modules, and
 //! the host then initialises each instance as before. It refuses any
-//! module it cannot read fully, for the same reason.
+//! module it cannot read fully, for the same reason. The host freezes a
+//! plug-in only once it has made a few fresh instances of it
+//! (`sandbox::FREEZE_AFTER`).
 //!
 //! Mutable globals are not readable from outside unless exported, so the
 //! module is first rewritten with an export for each ([`Plan::instrument`]);

@@ -2,6 +2,9 @@
 //! scaffold, edit, build, test with fixtures, coverage, inspect. Building
 //! needs the wasm32 toolchain (the README's test command installs it).
 
+mod common;
+
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -48,9 +51,8 @@ fn every_bundled_policy_passes_its_fixtures_with_full_rule_coverage() {
 
 /// Copies the sources a policies workspace needs (rules/ and policies/,
 /// without build output) into a fresh folder.
-fn workspace_copy() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("attest-authoring-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn workspace_copy() -> Scratch {
+    let dir = Scratch::new("authoring");
     let status = Command::new("sh")
         .arg("-c")
         .arg(format!(
@@ -168,13 +170,11 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");
-    let _ = std::fs::remove_dir_all(&ws);
 }
 
 #[test]
 fn inspect_names_what_the_sandbox_refuses() {
-    let dir = std::env::temp_dir().join(format!("attest-inspect-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("inspect");
     let module = dir.join("imports.wasm");
     let wasm = wat::parse_str(r#"(module (@custom "attest.manifest" "id = \"clock\"\nversion = \"1\"\ninstrument = \"national\"\nabi = 2\n") (import "env" "now" (func)))"#).unwrap();
     std::fs::write(&module, wasm).unwrap();

@@ -17,11 +17,8 @@ fn attest(args: &[&str]) -> Output {
         .expect("attest runs")
 }
 
-fn workdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("attest-batch-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn workdir(name: &str) -> Scratch {
+    Scratch::new(&format!("batch-{name}"))
 }
 
 fn generate(dir: &Path, count: u64, seed: u64) -> String {
@@ -311,7 +308,7 @@ fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
 }
 
 /// A register with 5 screened examples.
-fn register_with_five(name: &str) -> PathBuf {
+fn register_with_five(name: &str) -> (Scratch, PathBuf) {
     let dir = workdir(name);
     let register = dir.join("register.sqlite");
     let apps = generate(&dir, 5, 9);
@@ -326,7 +323,7 @@ fn register_with_five(name: &str) -> PathBuf {
     ])
     .status
     .success());
-    register
+    (dir, register)
 }
 
 /// Opens the register behind Attest's back, as a tamperer would, dropping
@@ -348,7 +345,7 @@ fn verify(register: &Path) -> (Option<i32>, String) {
 
 #[test]
 fn the_register_refuses_updates_and_deletes_through_sqlite() {
-    let register = register_with_five("triggers");
+    let (_dir, register) = register_with_five("triggers");
     let conn = Connection::open(&register).unwrap();
     let err = conn
         .execute("UPDATE records SET decision = '{}' WHERE seq = 2", [])
@@ -362,7 +359,7 @@ fn the_register_refuses_updates_and_deletes_through_sqlite() {
 
 #[test]
 fn an_edited_register_record_is_detected_and_named() {
-    let register = register_with_five("edit");
+    let (_dir, register) = register_with_five("edit");
     tamper(&register, "UPDATE records SET decision = replace(decision, '\"outcome\":\"deny\"', '\"outcome\":\"approve\"') WHERE seq = 3; UPDATE records SET application = application || ' ' WHERE seq = 3;");
     let (code, text) = verify(&register);
     assert_eq!(code, Some(3));
@@ -374,7 +371,7 @@ fn an_edited_register_record_is_detected_and_named() {
 
 #[test]
 fn a_deleted_register_record_is_detected_and_named() {
-    let register = register_with_five("delete");
+    let (_dir, register) = register_with_five("delete");
     tamper(&register, "DELETE FROM records WHERE seq = 2;");
     let (code, text) = verify(&register);
     assert_eq!(code, Some(3));
@@ -383,7 +380,7 @@ fn a_deleted_register_record_is_detected_and_named() {
 
 #[test]
 fn swapped_register_records_are_detected_and_named() {
-    let register = register_with_five("swap");
+    let (_dir, register) = register_with_five("swap");
     tamper(
         &register,
         "UPDATE records SET seq = 100 WHERE seq = 2; UPDATE records SET seq = 2 WHERE seq = 4; UPDATE records SET seq = 4 WHERE seq = 100;",

@@ -2,6 +2,9 @@
 //! the outcomes their comments imply; malformed files exit non-zero with
 //! the field path in the message and never panic.
 
+mod common;
+
+use common::Scratch;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -16,13 +19,13 @@ fn example(name: &str) -> String {
     format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Writes `text` to a temporary file with the given extension.
-fn temp_file(name: &str, ext: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("attest-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Writes `text` to a file with the given extension in a scratch folder
+/// of its own (`name` must be unique among the tests).
+fn temp_file(name: &str, ext: &str, text: &str) -> (Scratch, PathBuf) {
+    let dir = Scratch::new(&format!("cli-{name}"));
     let path = dir.join(format!("{name}.{ext}"));
     std::fs::write(&path, text).unwrap();
-    path
+    (dir, path)
 }
 
 fn clean_toml() -> String {
@@ -138,7 +141,7 @@ fn the_same_application_gives_the_same_bytes_and_toml_equals_json() {
             .unwrap();
     let mut as_json = serde_json::to_value(&value).unwrap();
     as_json["submitted"] = "2026-10-02".into();
-    let path = temp_file("kp", "json", &as_json.to_string());
+    let (_dir, path) = temp_file("kp", "json", &as_json.to_string());
     let c = attest(&["screen", "--format", "json", path.to_str().unwrap()]);
     assert!(c.status.success(), "{}", String::from_utf8_lossy(&c.stderr));
     assert_eq!(a.stdout, c.stdout);
@@ -187,7 +190,7 @@ fn text_output_groups_findings_by_outcome_with_citations() {
 /// Runs `screen` on a broken variant of the clean example; returns stderr.
 #[track_caller]
 fn rejected(name: &str, ext: &str, text: &str) -> String {
-    let path = temp_file(name, ext, text);
+    let (_dir, path) = temp_file(name, ext, text);
     let out = attest(&["screen", path.to_str().unwrap()]);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
@@ -273,7 +276,7 @@ fn an_application_without_an_end_user_is_rejected() {
 #[test]
 fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
     let text = clean_toml().replace("[route]\n", "[route]\nvia = \"sea\"\n");
-    let path = temp_file("unknown", "toml", &text);
+    let (_dir, path) = temp_file("unknown", "toml", &text);
     let out = attest(&["validate", path.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("warning: route.via: unknown field"));

@@ -10,10 +10,11 @@ use common::*;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-fn cache_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("attest-cache-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+/// A cache folder that does not exist yet, inside a scratch folder.
+fn cache_dir(name: &str) -> (Scratch, PathBuf) {
+    let scratch = Scratch::new(&format!("cache-{name}"));
+    let dir = scratch.join("cache");
+    (scratch, dir)
 }
 
 fn cached_screener(dir: &Path) -> Screener {
@@ -26,7 +27,7 @@ fn cached_screener(dir: &Path) -> Screener {
 
 #[test]
 fn compiled_modules_are_cached_and_give_the_same_decisions() {
-    let dir = cache_dir("same");
+    let (_scratch, dir) = cache_dir("same");
     let first = cached_screener(&dir);
     let entries = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(entries, first.registry().len(), "one entry per module");
@@ -40,7 +41,7 @@ fn compiled_modules_are_cached_and_give_the_same_decisions() {
 
 #[test]
 fn a_damaged_entry_is_recompiled_not_loaded() {
-    let dir = cache_dir("damaged");
+    let (_scratch, dir) = cache_dir("damaged");
     drop(cached_screener(&dir));
     let entries: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -70,7 +71,7 @@ fn a_damaged_entry_is_recompiled_not_loaded() {
 
 #[test]
 fn a_cache_others_can_write_to_is_not_used() {
-    let dir = cache_dir("shared");
+    let (_scratch, dir) = cache_dir("shared");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
     let err = ModuleCache::open(&dir, &wasmtime::Engine::default())
@@ -91,7 +92,7 @@ fn a_cache_others_can_write_to_is_not_used() {
 
 #[test]
 fn no_cache_screens_without_touching_the_cache() {
-    let dir = cache_dir("cli");
+    let (_scratch, dir) = cache_dir("cli");
     let example = format!("{EXAMPLES}/gb-ke-police-rifles.toml");
     let run = |flags: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_attest"))

@@ -10,7 +10,7 @@ use attest::config::Config;
 use attest::screen::{Screener, SetupError};
 use attest_rules::model::*;
 use common::*;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 /// Republic of XA exports to the Kingdom of XB through Germany and XC, all
@@ -365,9 +365,9 @@ fn att_findings_for_a_state_that_is_not_a_party_are_reported_as_not_binding() {
 
 /// A copy of the repository's configuration and the files it names in a
 /// fresh folder, so a test can tamper with them.
-fn config_copy(name: &str) -> PathBuf {
+fn config_copy(name: &str) -> Scratch {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let dir = std::env::temp_dir().join(format!("attest-registry-{name}-{}", std::process::id()));
+    let dir = Scratch::new(&format!("registry-{name}"));
     for sub in ["data", "policies/dist"] {
         std::fs::create_dir_all(dir.join(sub)).unwrap();
         for f in std::fs::read_dir(root.join(sub)).unwrap() {

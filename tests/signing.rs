@@ -1,8 +1,11 @@
 //! Optional ed25519 signatures over modules: keygen, sign and verify from
 //! the command line, and a registry that requires a trusted signature.
 
+mod common;
+
 use attest::config::Config;
 use attest::screen::{Screener, SetupError};
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -18,10 +21,8 @@ fn s(p: &Path) -> &str {
 }
 
 /// A folder with a copy of the xb module and a fresh key pair.
-fn setup(name: &str) -> (PathBuf, PathBuf, String) {
-    let dir = std::env::temp_dir().join(format!("attest-signing-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn setup(name: &str) -> (Scratch, PathBuf, String) {
+    let dir = Scratch::new(&format!("signing-{name}"));
     let module = dir.join("xb.wasm");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/dist/xb.wasm"),

@@ -8,6 +8,7 @@ use attest::config::Config;
 use attest::decision::{Decision, FindingRecord};
 use attest::screen::Screener;
 use attest_rules::model::{Application, Country, Date};
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 pub const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples");
@@ -81,4 +82,40 @@ pub fn assert_silent(d: &Decision, rule: &str) {
         "rule {rule} fired: {:#?}",
         findings(d, rule)
     );
+}
+
+/// A folder of one test's own under the system's temporary folder, emptied
+/// when created and removed when the test passes (kept, for a look, when
+/// it fails), so that test runs do not fill the disk: one resume test
+/// writes 50 MB.
+pub struct Scratch(PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("attest-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }

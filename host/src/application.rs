@@ -145,7 +145,10 @@ impl Validator {
     }
 
     /// Opens `value` as a table allowed to hold `known` keys. Unknown keys
-    /// are errors in strict mode and warnings otherwise.
+    /// are errors in strict mode and warnings otherwise; a known key given
+    /// twice is an error, since which value was meant cannot be told (a
+    /// `serde_json::Value` kept the last silently, so a destination given
+    /// as KP and then KE was screened as KE).
     fn table<'v>(&mut self, path: &str, value: &'v Node<'v>, known: &[&str]) -> Option<Table<'v>> {
         let Node::Table(map) = value else {
             self.problem(
@@ -154,7 +157,20 @@ impl Validator {
             );
             return None;
         };
-        for key in map.keys().filter(|k| !known.contains(k)) {
+        debug_assert!(known.len() <= 64, "one bit per known key");
+        let mut seen = 0u64;
+        for key in map.keys() {
+            match known.iter().position(|k| *k == key) {
+                Some(i) if seen & (1 << i) != 0 => {
+                    self.problem(join(path, key), "given more than once");
+                    continue;
+                }
+                Some(i) => {
+                    seen |= 1 << i;
+                    continue;
+                }
+                None => {}
+            }
             let p = FieldProblem {
                 path: join(path, key).to_string(),
                 message: "unknown field".into(),

@@ -6,9 +6,9 @@
 use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::config::PolicyEntry;
-use crate::decision::{Decision, Evaluation, FindingRecord, Provenance};
+use crate::decision::{Decision, Evaluation, FindingRecord, Provenance, RunData};
 use crate::manifest::InForce;
-use crate::reference::{hex, DataError, DataSet, Library};
+use crate::reference::{hex, DataError, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
 use attest_rules::abi::codec;
@@ -17,7 +17,6 @@ use attest_rules::model::{Application, Date, Role};
 use attest_rules::reference::ReferenceData;
 use attest_rules::Outcome;
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -137,8 +136,7 @@ pub struct Screener {
     registry: Vec<Registered>,
     library: Library,
     /// The data part of every decision's provenance, built once.
-    data_hashes: Arc<BTreeMap<String, String>>,
-    data_sets: Arc<[DataSet]>,
+    run_data: Arc<RunData>,
     _sandbox: Sandbox,
 }
 
@@ -191,14 +189,14 @@ impl Screener {
         check_versions(&registry)?;
         Ok(Screener {
             registry,
-            data_hashes: Arc::new(
+            run_data: Arc::new(RunData::new(
                 library
                     .sets
                     .iter()
                     .map(|s| (s.name.clone(), s.sha256.clone()))
                     .collect(),
-            ),
-            data_sets: library.sets.clone().into(),
+                library.sets.clone(),
+            )),
             library,
             _sandbox: sandbox,
         })
@@ -379,8 +377,8 @@ impl Session<'_> {
             provenance: Provenance {
                 host: concat!("attest ", env!("CARGO_PKG_VERSION")),
                 input_sha256,
-                data: self.screener.data_hashes.clone(),
-                data_sets: self.screener.data_sets.clone(),
+                data: self.screener.run_data.clone(),
+                structured: false,
             },
         }
     }

@@ -229,6 +229,19 @@ mod tests {
         assert_eq!(t.get("destination").and_then(Node::as_str), Some("KP"));
     }
 
+    /// A number written by `serde_json` reads back to the same bits: the
+    /// register exports applications as JSON for re-evaluation, and their
+    /// `input_sha256` must not move. (Found by fuzzing: without serde_json's
+    /// `float_roundtrip`, 3.1222222222222226e103 read back 1 ulp off.)
+    #[test]
+    fn numbers_read_back_to_the_bits_that_were_written() {
+        for x in [3.1222222222222226e103, 0.1 + 0.2, 1e-300, 4556.44, f64::MAX] {
+            let text = serde_json::to_string(&x).unwrap();
+            let read = Node::from_json(&text).unwrap().as_f64().unwrap();
+            assert_eq!(read.to_bits(), x.to_bits(), "{text}");
+        }
+    }
+
     #[test]
     fn json_and_toml_give_the_same_tree() {
         let json = Node::from_json(r#"{"a":1,"b":[true,2.5],"c":{"d":"2026-11-26"}}"#).unwrap();

@@ -3,6 +3,8 @@
 //! needs the wasm32 toolchain (the README's test command installs it).
 
 mod common;
+#[path = "common/plugins.rs"]
+mod plugins;
 
 use common::Scratch;
 use std::path::{Path, PathBuf};
@@ -170,6 +172,28 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");
+    assert!(
+        shown.contains("frozen   yes: fresh instances start from it as initialised"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn inspect_says_why_a_plug_in_is_not_frozen() {
+    let dir = Scratch::new("inspect-frozen");
+    let mut wat = plugins::Wat::benign("table-setter");
+    wat.extra =
+        "(table 1 funcref) (func (export \"unused\") (table.set (i32.const 0) (ref.null func)))";
+    let module = dir.join("table-setter.wasm");
+    std::fs::write(&module, wat.wasm()).unwrap();
+    let out = attest(&["policy", "inspect", module.to_str().unwrap()]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(
+        shown
+            .contains("frozen   no, each fresh instance runs attest_init: its code uses table.set"),
+        "{shown}"
+    );
 }
 
 #[test]

@@ -940,6 +940,12 @@ fn policy_inspect(path: &Path) -> ExitCode {
                 "  sandbox  accepted (ABI v{} exports present, initialises)",
                 attest_rules::abi::ABI_VERSION
             );
+            // Why a plug-in's fresh instances cost more than its peers'
+            // is otherwise invisible to its author (docs/abi.md).
+            match attest::snapshot::Plan::of(&wasm) {
+                Ok(_) => println!("  frozen   yes: fresh instances start from it as initialised"),
+                Err(why) => println!("  frozen   no, each fresh instance runs attest_init: {why}"),
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

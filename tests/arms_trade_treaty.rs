@@ -414,3 +414,56 @@ fn cop_10_2_para_14_cryptocurrency_payments_are_referred() {
         "para. 14",
     );
 }
+
+/// The embargo checks pass over an embargo when the set of states an
+/// application involves (gathered once per application) holds none of its
+/// targets. That shortcut must agree exactly with walking the application
+/// for each embargo, or an embargoed transfer could be approved.
+#[test]
+fn the_involved_states_shortcut_agrees_with_walking_each_application() {
+    use attest_rules::checks::embargo::{involvement, Involved};
+    use attest_rules::reference::Direction;
+    let library = attest::reference::Library::load(&attest::config::Config::default().data)
+        .expect("bundled data loads");
+    let all: Vec<String> = [
+        "un-arms-embargoes",
+        "eu-arms-embargoes",
+        "national-embargoes",
+    ]
+    .map(String::from)
+    .to_vec();
+    let embargoes = library.subset(&all).embargoes;
+    let from_targets: Vec<Country> = embargoes
+        .iter()
+        .filter(|e| e.direction == Direction::From)
+        .flat_map(|e| e.targets.iter().copied())
+        .collect();
+    assert!(
+        !from_targets.is_empty(),
+        "the bundled data has a `from` embargo"
+    );
+    let mut involved_count = [0usize; 2];
+    for i in 0..3_000 {
+        let mut app = attest::workload::application(11, i);
+        // Every third application comes from a state under a `from` embargo.
+        if i % 3 == 0 {
+            app.route.origin = from_targets[i as usize % from_targets.len()];
+        }
+        let involved = Involved::of(&app);
+        for e in &embargoes {
+            let walked = involvement(&app, e).is_some();
+            assert_eq!(
+                involved.targeted(e),
+                walked,
+                "application {i} ({:?}) and embargo {}",
+                app.id,
+                e.id
+            );
+            involved_count[usize::from(e.direction == Direction::From)] += usize::from(walked);
+        }
+    }
+    assert!(
+        involved_count.iter().all(|&n| n > 100),
+        "too few involved applications to test: {involved_count:?}"
+    );
+}

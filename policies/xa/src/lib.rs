@@ -65,8 +65,9 @@ fn national_embargo(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>
         .data
         .embargoes_of(Regime::National)
         .filter(|e| e.imposed_by.is_some_and(|c| c.as_str() == XA));
+    let involved = embargo::Involved::of(app);
     for e in ours {
-        if let Some(hit) = embargo::assess(app, ctx.as_of, e) {
+        if let Some(hit) = embargo::assess(&involved, ctx.as_of, e) {
             // A partial national embargo that exempts these government
             // recipients is still for the officer to confirm.
             let mut finding = NATIONAL_EMBARGO.finding(hit.effect, hit.message);

@@ -130,8 +130,9 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
 /// Government supplies exempt under a partial embargo go to Art. 7(1).
 pub fn un_arms_embargoes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let att_binds = ctx.data.bound_by(Treaty::Att, ctx.state, ctx.as_of) != Certainty::No;
+    let involved = embargo::Involved::of(app);
     for e in ctx.data.embargoes_of(Regime::Un) {
-        let Some(hit) = embargo::assess(app, ctx.as_of, e) else {
+        let Some(hit) = embargo::assess(&involved, ctx.as_of, e) else {
             continue;
         };
         if hit.government_exempt {

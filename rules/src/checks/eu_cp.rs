@@ -136,8 +136,9 @@ pub fn criterion_1(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>)
         .embargoes
         .iter()
         .filter(|e| matches!(e.regime, Regime::Un | Regime::Eu));
+    let involved = embargo::Involved::of(app);
     for e in embargoes {
-        let Some(hit) = embargo::assess(app, ctx.as_of, e) else {
+        let Some(hit) = embargo::assess(&involved, ctx.as_of, e) else {
             continue;
         };
         let mut message = hit.message;

@@ -26,6 +26,8 @@ policies/build.sh --check
 
 echo "== rustfmt and clippy"
 cargo fmt --all -- --check
+# The policies are a workspace of their own, built by another toolchain.
+rustfmt --edition 2021 --check policies/*/src/*.rs
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p attest-benches --all-targets --features peers -- -D warnings
 

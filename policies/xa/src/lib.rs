@@ -91,7 +91,10 @@ fn end_user_restriction(app: &Application, out: &mut Vec<Finding>) {
         if barred {
             out.push(
                 END_USER_RESTRICTION
-                    .finding(Effect::Deny, format!("{} \"{}\" is a {} end user", p.role, p.name, p.party_type))
+                    .finding(
+                        Effect::Deny,
+                        format!("{} \"{}\" is a {} end user", p.role, p.name, p.party_type),
+                    )
                     .at(format!("parties[{i}].type")),
             );
         }
@@ -107,7 +110,10 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
     if valid.is_none() {
         out.push(
             IMPORT_LICENCE
-                .finding(Effect::Deny, format!("No XA import licence valid on {}", ctx.as_of))
+                .finding(
+                    Effect::Deny,
+                    format!("No XA import licence valid on {}", ctx.as_of),
+                )
                 .at("documents.import_licence"),
         );
     }
@@ -115,7 +121,12 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
 
 /// s. 30: transit through XA needs XA's written transit permit.
 fn transit_permit(app: &Application, out: &mut Vec<Finding>) {
-    if !app.documents.transit_consent.iter().any(|c| c.state.as_str() == XA) {
+    if !app
+        .documents
+        .transit_consent
+        .iter()
+        .any(|c| c.state.as_str() == XA)
+    {
         out.push(
             TRANSIT_PERMIT
                 .finding(Effect::Deny, "No XA transit permit".into())

@@ -56,14 +56,21 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
     let licence = app.documents.import_licence.as_ref();
     let problem = match licence {
         None => Some("No XB import licence".into()),
-        Some(l) if l.issued_by.as_str() != XB => Some(format!("Import licence {} was not issued by XB", l.number)),
-        Some(l) if l.valid_until.is_none_or(|u| u < ctx.as_of) => {
-            Some(format!("Import licence {} is not valid on {}", l.number, ctx.as_of))
+        Some(l) if l.issued_by.as_str() != XB => {
+            Some(format!("Import licence {} was not issued by XB", l.number))
         }
+        Some(l) if l.valid_until.is_none_or(|u| u < ctx.as_of) => Some(format!(
+            "Import licence {} is not valid on {}",
+            l.number, ctx.as_of
+        )),
         Some(_) => None,
     };
     if let Some(message) = problem {
-        out.push(IMPORT_LICENCE.finding(Effect::Deny, message).at("documents.import_licence"));
+        out.push(
+            IMPORT_LICENCE
+                .finding(Effect::Deny, message)
+                .at("documents.import_licence"),
+        );
     }
 }
 
@@ -73,7 +80,10 @@ fn delivery_verification(app: &Application, out: &mut Vec<Finding>) {
     if app.documents.delivery_verification != Some(true) {
         out.push(
             DELIVERY_VERIFICATION
-                .finding(Effect::Refer, "The importer has not undertaken to confirm delivery".into())
+                .finding(
+                    Effect::Refer,
+                    "The importer has not undertaken to confirm delivery".into(),
+                )
                 .at("documents.delivery_verification"),
         );
     }
@@ -81,7 +91,12 @@ fn delivery_verification(app: &Application, out: &mut Vec<Finding>) {
 
 /// reg. 9: transit through XB needs XB's written authorisation.
 fn transit_authorisation(app: &Application, out: &mut Vec<Finding>) {
-    if !app.documents.transit_consent.iter().any(|c| c.state.as_str() == XB) {
+    if !app
+        .documents
+        .transit_consent
+        .iter()
+        .any(|c| c.state.as_str() == XB)
+    {
         out.push(
             TRANSIT_AUTHORISATION
                 .finding(Effect::Deny, "No XB transit authorisation".into())
@@ -95,7 +110,10 @@ fn transit_by_post(app: &Application, out: &mut Vec<Finding>) {
     if matches!(app.route.transport, Transport::Postal | Transport::Courier) {
         out.push(
             TRANSIT_BY_POST
-                .finding(Effect::Deny, format!("Transit through XB by {}", app.route.transport))
+                .finding(
+                    Effect::Deny,
+                    format!("Transit through XB by {}", app.route.transport),
+                )
                 .at("route.transport"),
         );
     }

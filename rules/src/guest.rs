@@ -75,6 +75,7 @@ pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
             data,
         };
         evaluate(&req.application, &ctx, findings);
+        reclaimed_by_arena(req);
     })
 }
 
@@ -111,7 +112,18 @@ fn respond<R>(
     };
     let mut out = Vec::with_capacity(1024);
     codec::encode(&response, &mut out);
+    reclaimed_by_arena(response);
     out
+}
+
+/// Drops `value` natively; in the sandbox, leaves it to the arena, which
+/// takes back everything an application allocated when the next one
+/// starts. Walking a decoded application to free each string, one by one,
+/// cost about 3% of a plug-in call for nothing.
+fn reclaimed_by_arena<T>(value: T) {
+    if cfg!(target_arch = "wasm32") {
+        core::mem::forget(value);
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

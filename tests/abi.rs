@@ -74,7 +74,62 @@ fn flipped_bytes_in_a_response_never_panic() {
             bytes[at] = (state >> 32) as u8;
         }
         let _ = codec::decode::<Response>(&bytes);
+        // Decoding into reused memory must agree with decoding afresh,
+        // damaged bytes included.
+        let mut reused = codec::Reused::default();
+        let into = codec::decode_response_into(&bytes, &mut reused);
+        match codec::decode::<Response>(&bytes) {
+            Ok(Response::Findings(f)) => assert_eq!((into, reused.as_slice()), (Ok(None), &f[..])),
+            Ok(Response::Failed(m)) => assert_eq!(into, Ok(Some(m))),
+            Err(e) => assert_eq!((into, reused.as_slice()), (Err(e), &[][..])),
+        }
     }
+}
+
+/// The host decodes each answer into the memory of the last one. Whatever
+/// came before — more findings, fewer, longer strings, more evidence —
+/// what it reads is exactly what decoding afresh reads.
+#[test]
+fn answers_decoded_into_reused_memory_are_the_answers_sent() {
+    let rules = [("att.6-1.un-arms-embargo", "6(1)"), ("fp.10-2", "10(2)(a)")];
+    let answers: Vec<Response> = (0..40u32)
+        .map(|i| {
+            let findings = (0..(i * 7 % 5))
+                .map(|k| {
+                    let (id, article) = rules[((i + k) % 2) as usize];
+                    let rule = Rule {
+                        id,
+                        instrument: Instrument::Att,
+                        article,
+                        checks: "",
+                    };
+                    let mut f = rule.finding(Effect::Refer, "m".repeat((i * 13 % 40) as usize));
+                    f.evidence = (0..(i + k) % 3).map(|e| format!("goods[{e}]")).collect();
+                    f.binding = (i + k) % 4 != 0;
+                    f
+                })
+                .collect();
+            match i % 9 {
+                8 => Response::Failed(format!("failure {i}")),
+                _ => Response::Findings(findings),
+            }
+        })
+        .collect();
+    let mut reused = codec::Reused::default();
+    let mut bytes = Vec::new();
+    for answer in &answers {
+        codec::encode(answer, &mut bytes);
+        let into = codec::decode_response_into(&bytes, &mut reused).unwrap();
+        match answer {
+            Response::Findings(f) => assert_eq!((into, reused.as_slice()), (None, &f[..])),
+            Response::Failed(m) => assert_eq!(into.as_ref(), Some(m)),
+        }
+    }
+    // An answer cut short is an error and leaves nothing behind.
+    codec::encode(&answers[4], &mut bytes);
+    let cut = &bytes[..bytes.len() - 1];
+    assert!(codec::decode_response_into(cut, &mut reused).is_err());
+    assert!(reused.as_slice().is_empty());
 }
 
 #[test]

@@ -22,7 +22,7 @@ use attest::sandbox::{Isolation, Limits, Sandbox};
 use attest::screen::Screener;
 use attest_benches::comparison as engines;
 use attest_benches::examples;
-use attest_rules::abi::codec::{self, Request};
+use attest_rules::abi::codec::{self, Request, Reused};
 use attest_rules::checks::{att, cop, Context};
 use attest_rules::comparison;
 use attest_rules::model::Role;
@@ -101,6 +101,7 @@ fn att_policy(c: &mut Criterion) {
         .unwrap();
         let plugin = sandbox.load(ATT_WASM, data_bytes.clone()).unwrap();
         let mut evaluator = plugin.evaluator();
+        let mut findings = Reused::default();
         c.bench_function(name, |b| {
             b.iter(|| {
                 codec::encode_request(
@@ -111,10 +112,9 @@ fn att_policy(c: &mut Criterion) {
                     &mut request,
                 );
                 evaluator
-                    .evaluate(black_box(&request))
-                    .unwrap()
-                    .findings
-                    .len()
+                    .evaluate_into(black_box(&request), &mut findings)
+                    .unwrap();
+                findings.as_slice().len()
             })
         });
     }

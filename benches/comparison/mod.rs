@@ -13,7 +13,7 @@ pub mod cedar;
 pub mod rego;
 
 use attest::sandbox::{Evaluator, Fault, Isolation, Limits, Plugin, Sandbox};
-use attest_rules::abi::codec;
+use attest_rules::abi::codec::{self, Reused};
 use attest_rules::comparison::{self, Fired};
 use attest_rules::model::Role;
 use attest_rules::{Application, Finding};
@@ -57,11 +57,13 @@ impl AttestEngine {
         }
     }
 
-    /// An evaluator holding the request buffer, one per thread.
+    /// An evaluator holding the request and findings buffers, one per
+    /// thread.
     pub fn session(&self) -> AttestSession<'_> {
         AttestSession {
             evaluator: self.plugin.evaluator(),
             request: Vec::new(),
+            findings: Reused::default(),
         }
     }
 }
@@ -79,6 +81,7 @@ fn plugin_data() -> Vec<u8> {
 pub struct AttestSession<'p> {
     evaluator: Evaluator<'p>,
     request: Vec<u8>,
+    findings: Reused<Finding>,
 }
 
 impl AttestSession<'_> {
@@ -91,8 +94,9 @@ impl AttestSession<'_> {
             app,
             &mut self.request,
         );
-        let evaluated = self.evaluator.evaluate(&self.request)?;
-        Ok(fired(&evaluated.findings))
+        self.evaluator
+            .evaluate_into(&self.request, &mut self.findings)?;
+        Ok(fired(self.findings.as_slice()))
     }
 }
 

@@ -16,7 +16,8 @@ use crate::manifest::{self, Manifest};
 use crate::module_cache::ModuleCache;
 use crate::reference::hex;
 use crate::snapshot::{self, Plan};
-use attest_rules::abi::{self, codec, ABI_VERSION};
+use attest_rules::abi::codec::{self, Reused};
+use attest_rules::abi::{self, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -562,18 +563,43 @@ impl Evaluator<'_> {
     /// Runs one encoded request. Any fault discards the instance, so the
     /// next application starts from a clean one.
     pub fn evaluate(&mut self, request: &[u8]) -> Result<Evaluated, Fault> {
+        let mut findings = Reused::default();
+        let fuel = self.evaluate_into(request, &mut findings)?;
+        Ok(Evaluated {
+            findings: findings.take(),
+            fuel,
+        })
+    }
+
+    /// Runs one encoded request as [`Evaluator::evaluate`] does, writing
+    /// the findings over `findings` and returning the fuel used. Called
+    /// with the same buffer each time on a reused instance, it allocates
+    /// nothing once the buffer and its strings have grown to the answers
+    /// (`tests/hot_path.rs`). On a fault `findings` is emptied.
+    pub fn evaluate_into(
+        &mut self,
+        request: &[u8],
+        findings: &mut Reused<Finding>,
+    ) -> Result<u64, Fault> {
         let mut live = match self.live.take() {
             Some(live) => live,
-            None => self.plugin.instance()?,
+            None => self.plugin.instance().inspect_err(|_| findings.clear())?,
         };
-        let result = self.run(&mut live, request);
-        if result.is_ok() && self.plugin.limits.isolation == Isolation::Reuse {
-            self.live = Some(live);
+        let result = self.run(&mut live, request, findings);
+        match &result {
+            Ok(_) if self.plugin.limits.isolation == Isolation::Reuse => self.live = Some(live),
+            Ok(_) => {}
+            Err(_) => findings.clear(),
         }
         result
     }
 
-    fn run(&self, live: &mut Live, request: &[u8]) -> Result<Evaluated, Fault> {
+    fn run(
+        &self,
+        live: &mut Live,
+        request: &[u8],
+        findings: &mut Reused<Finding>,
+    ) -> Result<u64, Fault> {
         self.plugin.budget(&mut live.store)?;
         let ptr = live.write_request(request)?;
         let packed = live
@@ -591,9 +617,9 @@ impl Evaluator<'_> {
             .ok_or_else(|| {
                 Fault::BadOutput(format!("output at {out_ptr}+{out_len} lies outside memory"))
             })?;
-        match codec::decode::<codec::Response>(bytes) {
-            Ok(codec::Response::Findings(findings)) => Ok(Evaluated { findings, fuel }),
-            Ok(codec::Response::Failed(message)) => Err(Fault::Reported(message)),
+        match codec::decode_response_into(bytes, findings) {
+            Ok(None) => Ok(fuel),
+            Ok(Some(message)) => Err(Fault::Reported(message)),
             Err(e) => Err(Fault::BadOutput(e.to_string())),
         }
     }

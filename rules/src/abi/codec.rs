@@ -20,6 +20,15 @@ pub trait Wire: Sized {
     fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
         Self::get(r).map(drop)
     }
+    /// Reads one value over `self`, reusing the memory it holds: strings,
+    /// lists and the structs made of them override it, so that a host
+    /// decoding answers into the same buffers call after call allocates
+    /// nothing once they have grown. After an error `self` holds part of
+    /// the value and must not be used.
+    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        *self = Self::get(r)?;
+        Ok(())
+    }
 }
 
 /// Skips the field that `field` projects out of `S`, with that field's own
@@ -96,6 +105,12 @@ impl Wire for String {
     }
     fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
         r.skip_str()
+    }
+    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        let text = r.str()?;
+        self.clear();
+        self.push_str(text);
+        Ok(())
     }
 }
 
@@ -188,6 +203,17 @@ impl<T: Wire> Wire for Vec<T> {
         // A list of `()` allocates nothing, whatever its length.
         r.list(T::skip).map(drop)
     }
+    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        let n = r.count()?;
+        self.truncate(n);
+        for item in self.iter_mut() {
+            item.get_into(r)?;
+        }
+        for _ in self.len()..n {
+            self.push(T::get(r)?);
+        }
+        Ok(())
+    }
 }
 
 /// Declares the wire form of a struct as its fields in order. A
@@ -248,6 +274,10 @@ macro_rules! wire_struct {
             }
             fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
                 $( skip_field(|s: &$t| &s.$field, r)?; )+
+                Ok(())
+            }
+            fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+                $( self.$field.get_into(r)?; )+
                 Ok(())
             }
         }
@@ -540,4 +570,82 @@ impl Wire for Response {
             })),
         }
     }
+}
+
+/// A list decoded again and again into the same memory. Unlike a `Vec`
+/// read with [`Wire::get_into`], a shorter answer does not drop the items
+/// past its end: they stay, with their strings, for a longer one to
+/// reuse, so that after a few calls decoding allocates nothing.
+#[derive(Clone, Debug)]
+pub struct Reused<T> {
+    items: Vec<T>,
+    len: usize,
+}
+
+impl<T> Default for Reused<T> {
+    fn default() -> Reused<T> {
+        Reused {
+            items: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Reused<T> {
+    /// The items of the last decoded list.
+    pub fn as_slice(&self) -> &[T] {
+        &self.items[..self.len]
+    }
+
+    pub fn clear(&mut self) {
+        self.len = 0;
+    }
+
+    /// Moves the items of the last decoded list out, leaving it empty.
+    pub fn take(&mut self) -> Vec<T> {
+        let mut items = core::mem::take(&mut self.items);
+        items.truncate(self.len);
+        self.len = 0;
+        items
+    }
+}
+
+impl<T: Wire> Reused<T> {
+    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        let n = r.count()?;
+        self.len = 0;
+        for i in 0..n {
+            match self.items.get_mut(i) {
+                Some(item) => item.get_into(r)?,
+                None => self.items.push(T::get(r)?),
+            }
+            self.len = i + 1;
+        }
+        Ok(())
+    }
+}
+
+/// Decodes a [`Response`] as [`decode`] does, its findings into
+/// `findings`, reusing the memory of earlier answers: `Ok(None)` for
+/// findings, `Ok(Some(message))` for a failure the plug-in reported.
+/// After an error `findings` is empty.
+pub fn decode_response_into(
+    bytes: &[u8],
+    findings: &mut Reused<Finding>,
+) -> Result<Option<String>, WireError> {
+    let mut r = Reader::new(bytes);
+    let decoded = match r.u8() {
+        Ok(0) => findings.get_into(&mut r).map(|()| None),
+        Ok(1) => r.string().map(Some),
+        Ok(code) => Err(r.error(WireProblem::BadCode {
+            what: "response tag",
+            code: code.into(),
+        })),
+        Err(e) => Err(e),
+    };
+    let answer = decoded.and_then(|answer| r.finish().map(|()| answer));
+    if answer.is_err() {
+        findings.clear();
+    }
+    answer
 }

@@ -338,15 +338,22 @@ impl<'a> Reader<'a> {
         &mut self,
         mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
     ) -> Result<Vec<T>, WireError> {
-        let n = self.u32()?;
-        if n as usize > self.bytes.len() - self.pos {
-            return Err(self.error(WireProblem::ImpossibleLength(n)));
-        }
-        let mut items = Vec::with_capacity(n as usize);
+        let n = self.count()?;
+        let mut items = Vec::with_capacity(n);
         for _ in 0..n {
             items.push(get(self)?);
         }
         Ok(items)
+    }
+    /// A list's item count, refused when the remaining bytes could not
+    /// hold that many items (each takes at least one byte).
+    #[inline]
+    pub fn count(&mut self) -> Result<usize, WireError> {
+        let n = self.u32()?;
+        if n as usize > self.bytes.len() - self.pos {
+            return Err(self.error(WireProblem::ImpossibleLength(n)));
+        }
+        Ok(n as usize)
     }
     /// Fails unless every byte was consumed.
     #[inline]

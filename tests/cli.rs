@@ -313,3 +313,28 @@ fn policy_list_shows_manifests_hashes_and_data_provenance() {
         "{text}"
     );
 }
+
+/// `attest batch --help` teaches the embargo re-evaluation: each command of
+/// the example on a line of its own (clap joins a paragraph's lines unless
+/// told not to), and what INPUT may be.
+#[test]
+fn batch_help_shows_the_example_one_command_per_line() {
+    let out = attest(&["batch", "--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = help.lines().map(str::trim).collect();
+    for command in [
+        "attest register export > past.jsonl",
+        "attest batch past.jsonl --out before.jsonl --as-of submitted",
+        "attest batch past.jsonl --out after.jsonl --as-of submitted --baseline before.jsonl",
+    ] {
+        assert!(
+            lines.contains(&command),
+            "{command:?} not on a line of its own:\n{help}"
+        );
+    }
+    assert!(
+        help.contains("a JSON Lines file, `-` for standard input"),
+        "{help}"
+    );
+}

@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH)]
         register: PathBuf,
     },
-    /// Re-evaluate many applications: JSON Lines in, decisions out, in input order.
+    /// Re-evaluate many applications: JSON Lines in, decisions out, in input order
     ///
     /// INPUT is a JSON Lines file (one application per line; `-` for
     /// standard input) or a folder of .toml/.json files. Decisions are
@@ -81,7 +81,12 @@ enum Command {
     ///   attest batch past.jsonl --out before.jsonl --as-of submitted
     ///   (update data/ or the policies)
     ///   attest batch past.jsonl --out after.jsonl --as-of submitted --baseline before.jsonl
+    // Verbatim: clap would otherwise join the example's commands into one
+    // line.
+    #[command(verbatim_doc_comment)]
     Batch {
+        /// Applications: a JSON Lines file, `-` for standard input, or a
+        /// folder of .toml/.json files (in name order)
         input: PathBuf,
         /// Write decisions here (default: standard output, not resumable).
         #[arg(long, value_name = "FILE")]

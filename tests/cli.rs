@@ -338,3 +338,44 @@ fn batch_help_shows_the_example_one_command_per_line() {
         "{help}"
     );
 }
+
+/// Every argument and option of every command says what it is: an
+/// officer or policy author reading `--help` never meets a bare `<FILE>`.
+#[test]
+fn every_argument_and_option_is_described_in_help() {
+    let commands: [&[&str]; 16] = [
+        &["screen"],
+        &["batch"],
+        &["diff"],
+        &["gen"],
+        &["validate"],
+        &["register", "verify"],
+        &["register", "export"],
+        &["register", "show"],
+        &["policy", "list"],
+        &["policy", "new"],
+        &["policy", "build"],
+        &["policy", "test"],
+        &["policy", "inspect"],
+        &["policy", "keygen"],
+        &["policy", "sign"],
+        &["policy", "verify"],
+    ];
+    for command in commands {
+        // -h: one line per entry, its description on the same line.
+        let out = attest(&[command, &["-h"]].concat());
+        assert!(out.status.success(), "{command:?}");
+        let help = String::from_utf8(out.stdout).unwrap();
+        let bare: Vec<&str> = help
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            .filter(|l| {
+                let entry = l.trim();
+                (entry.starts_with('-') || entry.starts_with('<'))
+                    && !entry.contains("  ")
+                    && !entry.ends_with("Print help")
+            })
+            .collect();
+        assert!(bare.is_empty(), "{command:?}: undescribed {bare:?}\n{help}");
+    }
+}

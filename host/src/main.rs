@@ -129,7 +129,9 @@ enum Command {
     },
     /// Compare two decision files for the same input.
     Diff {
+        /// The earlier decisions (JSON Lines, from `attest batch --out`)
         before: PathBuf,
+        /// The later decisions for the same input, in the same order
         after: PathBuf,
         /// Write changed applications here (default: standard output).
         #[arg(long, value_name = "FILE")]
@@ -156,6 +158,7 @@ enum Command {
     },
     /// Check applications against the format without screening them.
     Validate {
+        /// Application files, TOML or JSON (by extension: .json is JSON)
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Treat unknown fields as errors instead of warnings.
@@ -176,12 +179,15 @@ enum RegisterCommand {
     Verify,
     /// Write every recorded application as JSON Lines, for re-evaluation.
     Export {
+        /// Write here (default: standard output)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
     /// Print one application's history: every decision recorded for it.
     Show {
+        /// The application's id, as in its `id` field
         application: String,
+        /// How to print each decision
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -196,6 +202,8 @@ enum PolicyCommand {
     /// Scaffold a policy crate that builds as is: one example rule, one
     /// fixture, a README; added to the policies workspace.
     New {
+        /// The crate's name under the policies workspace, and the policy's
+        /// id (lower-case letters, digits and dashes, starting with a letter)
         name: String,
         /// The state whose policy it is (ISO 3166-1 alpha-2).
         #[arg(long)]
@@ -209,6 +217,7 @@ enum PolicyCommand {
     Build {
         /// Only this policy (default: all).
         name: Option<String>,
+        /// The policies workspace
         #[arg(long, default_value = "policies")]
         dir: PathBuf,
     },
@@ -217,6 +226,7 @@ enum PolicyCommand {
     Test {
         /// Only this policy (default: every policy with fixtures).
         name: Option<String>,
+        /// The policies workspace
         #[arg(long, default_value = "policies")]
         dir: PathBuf,
         /// Test this module instead of dist/NAME.wasm.
@@ -228,25 +238,33 @@ enum PolicyCommand {
     },
     /// Show a module's manifest, ABI, exports, imports, size and sha256,
     /// and whether the sandbox accepts it.
-    Inspect { module: PathBuf },
+    Inspect {
+        /// The plug-in module (.wasm)
+        module: PathBuf,
+    },
     /// Make an ed25519 signing key: the secret to FILE (mode 0600), the
     /// public key (`ed25519:...`, to put in `[trust] keys`) to FILE.pub.
     Keygen {
+        /// Where to write the secret key (the public key goes to FILE.pub)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
     },
     /// Sign a module (its bytes, manifest included) with a secret key;
     /// writes the signature to MODULE.sig unless --out says otherwise.
     Sign {
+        /// The plug-in module (.wasm)
         module: PathBuf,
+        /// The secret key, from `attest policy keygen`
         #[arg(long, value_name = "SECRET_KEY_FILE")]
         key: PathBuf,
+        /// Where to write the signature (default: MODULE.sig)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
     /// Check a module's signature against public keys (--key, repeatable),
     /// or the configuration's `[trust] keys`.
     Verify {
+        /// The plug-in module (.wasm)
         module: PathBuf,
         /// The signature file (default: MODULE.sig).
         #[arg(long, value_name = "FILE")]

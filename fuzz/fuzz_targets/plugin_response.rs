@@ -1,8 +1,10 @@
 //! The host's decoding of what a plug-in returns: never panics, never
 //! allocates beyond the input, and what decodes re-encodes to the same
-//! bytes (the format has one encoding per value).
+//! bytes (the format has one encoding per value). Decoding into the
+//! memory of an earlier answer (`decode_response_into`, the host's hot
+//! path) reads exactly what decoding afresh reads.
 #![no_main]
-use attest_rules::abi::codec::{decode, encode, Response};
+use attest_rules::abi::codec::{decode, decode_response_into, encode, Response, Reused};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -10,5 +12,19 @@ fuzz_target!(|data: &[u8]| {
         let mut again = Vec::new();
         encode(&response, &mut again);
         assert_eq!(again, data);
+    }
+    // The first byte says where the earlier answer ends.
+    let split = data.first().map_or(0, |&b| usize::from(b)).min(data.len());
+    let (earlier, later) = data.split_at(split);
+    let mut reused = Reused::default();
+    let _ = decode_response_into(earlier, &mut reused);
+    let into = decode_response_into(later, &mut reused);
+    match decode::<Response>(later) {
+        Ok(Response::Findings(f)) => assert_eq!((into, reused.as_slice()), (Ok(None), &f[..])),
+        Ok(Response::Failed(m)) => assert_eq!(into, Ok(Some(m))),
+        Err(e) => {
+            assert_eq!(into, Err(e));
+            assert!(reused.as_slice().is_empty());
+        }
     }
 });

@@ -211,3 +211,62 @@ fn inspect_names_what_the_sandbox_refuses() {
         "{shown}"
     );
 }
+
+/// `policy test` shows each fixture's fuel, and a fixture's `max_fuel`
+/// fails the run when the rules cost more: fuel is deterministic, so an
+/// author catches a costlier rule in a test, not in a batch.
+#[test]
+fn fixtures_report_fuel_and_fail_over_their_max_fuel() {
+    let dir = Scratch::new("authoring-fuel");
+    let fixtures = dir.join("att/fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    let original =
+        std::fs::read_to_string(root().join("policies/att/fixtures/un-embargo-non-party.toml"))
+            .unwrap();
+    let example = root().join("examples/xa-kp-ammunition.toml");
+    let fixture = |max_fuel: u64| {
+        original
+            .replace(
+                "extends = \"../../../examples/xa-kp-ammunition.toml\"",
+                &format!("extends = {:?}", example.to_str().unwrap()),
+            )
+            .replace(
+                "outcome = \"deny\"",
+                &format!("outcome = \"deny\"\nmax_fuel = {max_fuel}"),
+            )
+    };
+    let module = root().join("policies/dist/att.wasm");
+    let test = |max_fuel: u64| {
+        std::fs::write(fixtures.join("embargo.toml"), fixture(max_fuel)).unwrap();
+        attest(&[
+            "policy",
+            "test",
+            "att",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--module",
+            module.to_str().unwrap(),
+        ])
+    };
+
+    let roomy = test(10_000_000);
+    let report = text(&roomy);
+    assert!(roomy.status.success(), "{report}");
+    let fuel: u64 = report
+        .split_once("  (")
+        .and_then(|(_, rest)| rest.split_once(" fuel)"))
+        .map(|(n, _)| n.replace(',', "").parse().unwrap())
+        .unwrap_or_else(|| panic!("no fuel shown: {report}"));
+    assert!(fuel > 1_000, "{report}");
+    assert!(report.contains("fuel per fixture: "), "{report}");
+
+    let tight = test(fuel - 1);
+    let report = text(&tight);
+    assert!(!tight.status.success(), "{report}");
+    assert!(report.contains("FAIL"), "{report}");
+    assert!(
+        report.contains("over the fixture's max_fuel of"),
+        "{report}"
+    );
+    assert!(test(fuel).status.success(), "exactly max_fuel passes");
+}

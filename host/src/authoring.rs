@@ -40,6 +40,9 @@ struct Expect {
     outcome: String,
     #[serde(default, rename = "finding")]
     findings: Vec<ExpectedFinding>,
+    /// Fuel the evaluation may use at most: fuel is deterministic, so a
+    /// change that makes the rules costlier fails here, not in a batch.
+    max_fuel: Option<u64>,
 }
 
 #[derive(Deserialize, Clone)]
@@ -68,6 +71,9 @@ pub struct FixtureResult {
     pub problems: Vec<String>,
     /// Rules that fired.
     pub fired: Vec<String>,
+    /// Fuel the evaluation used (about one wasm instruction each), when
+    /// the policy ran.
+    pub fuel: Option<u64>,
 }
 
 /// All fixtures of a policy, and its coverage.
@@ -107,7 +113,11 @@ impl Report {
             } else {
                 "FAIL"
             };
-            let _ = writeln!(s, "{status} {}  {}", r.path.display(), r.description);
+            let fuel = r
+                .fuel
+                .map(|f| format!("  ({} fuel)", grouped(f)))
+                .unwrap_or_default();
+            let _ = writeln!(s, "{status} {}  {}{fuel}", r.path.display(), r.description);
             for p in &r.problems {
                 let _ = writeln!(s, "     {p}");
             }
@@ -125,8 +135,30 @@ impl Report {
         if !unreached.is_empty() {
             let _ = writeln!(s, "never fired: {}", unreached.join(", "));
         }
+        let fuel = self.results.iter().filter_map(|r| r.fuel);
+        if let (Some(least), Some(most)) = (fuel.clone().min(), fuel.max()) {
+            let _ = writeln!(
+                s,
+                "fuel per fixture: {} to {}",
+                grouped(least),
+                grouped(most)
+            );
+        }
         s
     }
+}
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
 }
 
 /// Merges `over` into `base`: tables recursively, anything else replaced.
@@ -248,10 +280,18 @@ fn run_fixture(
             description: fixture.description,
             problems,
             fired: vec![],
+            fuel: None,
         });
     };
     if let Some(fault) = &evaluation.fault {
         problems.push(format!("the plug-in faulted: {fault}"));
+    }
+    if let Some(max) = fixture.expect.max_fuel.filter(|&max| evaluation.fuel > max) {
+        problems.push(format!(
+            "fuel: used {}, over the fixture's max_fuel of {}",
+            grouped(evaluation.fuel),
+            grouped(max)
+        ));
     }
     if evaluation.outcome.as_str() != fixture.expect.outcome {
         problems.push(format!(
@@ -290,6 +330,7 @@ fn run_fixture(
         description: fixture.description,
         problems,
         fired,
+        fuel: Some(evaluation.fuel),
     })
 }
 
@@ -496,6 +537,15 @@ docs/policy-authoring.md).
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fuel_is_shown_in_groups_of_three_digits() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(27_113), "27,113");
+        assert_eq!(grouped(50_000_000), "50,000,000");
+    }
 
     #[test]
     fn a_new_member_is_appended_to_the_workspace_list() {

@@ -220,9 +220,14 @@ fn fixtures_report_fuel_and_fail_over_their_max_fuel() {
     let dir = Scratch::new("authoring-fuel");
     let fixtures = dir.join("att/fixtures");
     std::fs::create_dir_all(&fixtures).unwrap();
-    let original =
+    // The bundled fixture, without its own max_fuel.
+    let original: String =
         std::fs::read_to_string(root().join("policies/att/fixtures/un-embargo-non-party.toml"))
-            .unwrap();
+            .unwrap()
+            .lines()
+            .filter(|line| !line.starts_with("max_fuel"))
+            .map(|line| format!("{line}\n"))
+            .collect();
     let example = root().join("examples/xa-kp-ammunition.toml");
     let fixture = |max_fuel: u64| {
         original

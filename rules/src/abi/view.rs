@@ -270,7 +270,7 @@ impl<'a> Text<'a> {
     }
 
     pub fn to_str(self) -> Result<&'a str, core::str::Utf8Error> {
-        core::str::from_utf8(self.0)
+        super::wire::utf8(self.0)
     }
 
     pub fn as_str(self) -> &'a str {

@@ -200,7 +200,6 @@ impl Library {
     pub fn subset(&self, names: &[String]) -> ReferenceData {
         let wants = |n: &str| names.iter().any(|x| x == n);
         let d = &self.data;
-        let if_wanted = |name: &str, v: &Vec<_>| if wants(name) { v.clone() } else { Vec::new() };
         ReferenceData {
             embargoes: d
                 .embargoes
@@ -212,7 +211,11 @@ impl Library {
                 })
                 .cloned()
                 .collect(),
-            treaty_participation: if_wanted(TREATY_PARTIES, &d.treaty_participation),
+            treaty_participation: if wants(TREATY_PARTIES) {
+                d.treaty_participation.clone()
+            } else {
+                Participation::default()
+            },
             complete_treaty_lists: if wants(TREATY_PARTIES) {
                 d.complete_treaty_lists.clone()
             } else {

@@ -220,6 +220,56 @@ pub struct TreatyParticipation {
     pub verified: bool,
 }
 
+/// The treaty participation list, kept sorted by treaty and then state so
+/// that finding a state's entries is a binary search. The sort is stable:
+/// entries for one treaty and state keep the order they were given in.
+/// Scanning all 211 entries of the bundled lists, twice per ATT
+/// evaluation, was a tenth of the ATT and FP plug-ins' fuel.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Participation(Vec<TreatyParticipation>);
+
+impl Participation {
+    pub fn new(mut entries: Vec<TreatyParticipation>) -> Participation {
+        entries.sort_by_key(|p| (p.treaty, p.state));
+        Participation(entries)
+    }
+
+    /// The entries for `state` under `treaty`, in the order given.
+    pub fn of(&self, treaty: Treaty, state: Country) -> &[TreatyParticipation] {
+        let key = (treaty, state);
+        let start = self.0.partition_point(|p| (p.treaty, p.state) < key);
+        let len = self.0[start..].partition_point(|p| (p.treaty, p.state) == key);
+        &self.0[start..start + len]
+    }
+
+    /// Every entry, by treaty and then state.
+    pub fn iter(&self) -> core::slice::Iter<'_, TreatyParticipation> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<Vec<TreatyParticipation>> for Participation {
+    fn from(entries: Vec<TreatyParticipation>) -> Participation {
+        Participation::new(entries)
+    }
+}
+
+impl Extend<TreatyParticipation> for Participation {
+    fn extend<I: IntoIterator<Item = TreatyParticipation>>(&mut self, entries: I) {
+        let mut all = core::mem::take(&mut self.0);
+        all.extend(entries);
+        *self = Participation::new(all);
+    }
+}
+
 /// A state's membership of an organisation (the EU), by date.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Membership {
@@ -280,7 +330,7 @@ pub struct DenialNotice {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReferenceData {
     pub embargoes: Vec<Embargo>,
-    pub treaty_participation: Vec<TreatyParticipation>,
+    pub treaty_participation: Participation,
     /// Treaties whose participation list is complete, so that a state
     /// missing from it is known not to be a party (the bundled ATT list);
     /// for other treaties absence proves nothing.
@@ -300,11 +350,7 @@ impl ReferenceData {
     /// cannot tell (a party without confirmed entry-into-force date before
     /// today, or a state missing from an incomplete list).
     pub fn bound_by(&self, treaty: Treaty, state: Country, date: Date) -> Certainty {
-        let entry = self
-            .treaty_participation
-            .iter()
-            .find(|p| p.treaty == treaty && p.state == state);
-        match entry {
+        match self.treaty_participation.of(treaty, state).first() {
             Some(p) if p.status == ParticipationStatus::Party => match p.in_force {
                 Some(from) if date >= from => Certainty::Yes,
                 Some(_) => Certainty::No,
@@ -320,11 +366,8 @@ impl ReferenceData {
     /// it on `date` (or with no confirmed entry-into-force date)? Used to
     /// resolve groups such as `att-parties`; absence means not listed.
     pub fn listed_party(&self, treaty: Treaty, state: Country, date: Date) -> bool {
-        self.treaty_participation.iter().any(|p| {
-            p.treaty == treaty
-                && p.state == state
-                && p.status == ParticipationStatus::Party
-                && p.in_force.is_none_or(|from| from <= date)
+        self.treaty_participation.of(treaty, state).iter().any(|p| {
+            p.status == ParticipationStatus::Party && p.in_force.is_none_or(|from| from <= date)
         })
     }
 
@@ -403,6 +446,86 @@ mod tests {
         let mut e = embargo();
         e.lifted = None;
         assert_eq!(e.in_force(d("2020-01-01")), Certainty::Uncertain);
+    }
+
+    /// The sorted list answers exactly as scanning the list as given: the
+    /// first entry for a treaty and state (`bound_by`), or any
+    /// (`listed_party`), duplicates and unsorted input included.
+    #[test]
+    fn participation_lookups_agree_with_scanning_the_list_as_given() {
+        let states = ["XA", "GB", "KE", "ZW", "AD", "XB"].map(|c| Country::new(c).unwrap());
+        let treaties = [Treaty::Att, Treaty::FirearmsProtocol];
+        let statuses = [ParticipationStatus::Party, ParticipationStatus::Signatory];
+        let dates = [None, Some(d("2014-12-24")), Some(d("2020-01-01"))];
+        let mut given = Vec::new();
+        let mut seed = 7u32;
+        for _ in 0..40 {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            let pick = |n: usize, shift: u32| (seed >> shift) as usize % n;
+            given.push(TreatyParticipation {
+                treaty: treaties[pick(2, 3)],
+                state: states[pick(5, 7)],
+                status: statuses[pick(2, 11)],
+                in_force: dates[pick(3, 13)],
+                verified: true,
+            });
+        }
+        for complete in [false, true] {
+            let data = ReferenceData {
+                treaty_participation: Participation::new(given.clone()),
+                complete_treaty_lists: if complete {
+                    alloc::vec![Treaty::Att]
+                } else {
+                    alloc::vec![]
+                },
+                ..ReferenceData::default()
+            };
+            for treaty in treaties {
+                for state in states {
+                    for on in ["2010-01-01", "2014-12-24", "2019-12-31", "2026-11-27"] {
+                        let on = d(on);
+                        let first = given
+                            .iter()
+                            .find(|p| p.treaty == treaty && p.state == state);
+                        let scanned = match first {
+                            Some(p) if p.status == ParticipationStatus::Party => match p.in_force {
+                                Some(from) if on >= from => Certainty::Yes,
+                                Some(_) => Certainty::No,
+                                None => Certainty::Uncertain,
+                            },
+                            Some(_) => Certainty::No,
+                            None if complete && treaty == Treaty::Att => Certainty::No,
+                            None => Certainty::Uncertain,
+                        };
+                        assert_eq!(
+                            data.bound_by(treaty, state, on),
+                            scanned,
+                            "{treaty:?} {state:?} {on:?}"
+                        );
+                        let listed = given.iter().any(|p| {
+                            p.treaty == treaty
+                                && p.state == state
+                                && p.status == ParticipationStatus::Party
+                                && p.in_force.is_none_or(|from| from <= on)
+                        });
+                        assert_eq!(data.listed_party(treaty, state, on), listed);
+                    }
+                }
+            }
+        }
+        // The grid met duplicates with different answers, and absences.
+        let dup = |t: Treaty, c: Country| {
+            given
+                .iter()
+                .filter(|p| p.treaty == t && p.state == c)
+                .count()
+        };
+        assert!(treaties
+            .iter()
+            .any(|&t| states.iter().any(|&c| dup(t, c) > 1)));
+        assert!(treaties
+            .iter()
+            .any(|&t| states.iter().any(|&c| dup(t, c) == 0)));
     }
 
     #[test]

@@ -422,6 +422,23 @@ wire_struct!(DenialNotice {
     control_entry,
     criteria
 });
+/// Written in its sorted order; read back and sorted again, so that a list
+/// from anywhere is searchable.
+impl Wire for Participation {
+    fn put(&self, w: &mut Writer<'_>) {
+        w.len(self.len());
+        for entry in self.iter() {
+            entry.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Vec::get(r).map(Participation::new)
+    }
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        Vec::<TreatyParticipation>::skip(r)
+    }
+}
+
 wire_struct!(ReferenceData {
     embargoes,
     treaty_participation,

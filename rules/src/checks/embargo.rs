@@ -86,19 +86,20 @@ impl<'a> Involved<'a> {
     }
 }
 
-/// A set of states, one bit for each of the 26 x 26 possible codes.
+/// A set of states, one bit for each pair of letters: the low five bits
+/// of each of a code's two capitals (`A` is 1, `Z` 26) make a 10-bit
+/// index, with no multiply or division on the way.
 #[derive(Default)]
-struct StateSet([u64; 11]);
+struct StateSet([u64; 16]);
 
 impl StateSet {
-    /// The word and bit of `state`. [`Country`] holds two capitals; the
-    /// wrapping arithmetic only keeps any other code in range, where it
-    /// could at worst share a bit and make [`Involved::targeted`] say yes
-    /// for [`involvement`] to settle.
+    /// The word and bit of `state`. [`Country`] holds two capitals, each
+    /// its own index; any other code would at worst share a bit and make
+    /// [`Involved::targeted`] say yes for [`involvement`] to settle.
     fn bit(state: Country) -> (usize, u64) {
         let [a, b] = state.as_bytes();
-        let i = (usize::from(a.wrapping_sub(b'A')) * 26 + usize::from(b.wrapping_sub(b'A'))) % 704;
-        (i / 64, 1 << (i % 64))
+        let i = usize::from(a & 31) << 5 | usize::from(b & 31);
+        (i >> 6, 1 << (i & 63))
     }
 
     fn insert(&mut self, state: Country) {

@@ -415,10 +415,12 @@ fn cop_10_2_para_14_cryptocurrency_payments_are_referred() {
     );
 }
 
-/// The embargo checks pass over an embargo when the set of states an
-/// application involves (gathered once per application) holds none of its
-/// targets. That shortcut must agree exactly with walking the application
-/// for each embargo, or an embargoed transfer could be approved.
+/// The embargo checks look only at the embargoes the list's index says
+/// target one of the application's states, and pass over one when the set
+/// of states the application involves (gathered once per application)
+/// holds none of its targets in its direction. Both shortcuts must agree
+/// exactly with walking the application for each embargo, or an embargoed
+/// transfer could be approved.
 #[test]
 fn the_involved_states_shortcut_agrees_with_walking_each_application() {
     use attest_rules::checks::embargo::{involvement, Involved};
@@ -450,6 +452,19 @@ fn the_involved_states_shortcut_agrees_with_walking_each_application() {
             app.route.origin = from_targets[i as usize % from_targets.len()];
         }
         let involved = Involved::of(&app);
+        // The index finds every embargo that involves the application, in
+        // the list's order; it may offer more, which `targeted` refuses.
+        let walked: Vec<&str> = embargoes
+            .iter()
+            .filter(|e| involvement(&app, e).is_some())
+            .map(|e| e.id.as_str())
+            .collect();
+        let indexed: Vec<&str> = involved
+            .candidates(&embargoes)
+            .filter(|e| involved.targeted(e))
+            .map(|e| e.id.as_str())
+            .collect();
+        assert_eq!(indexed, walked, "application {i}");
         for e in &embargoes {
             let walked = involvement(&app, e).is_some();
             assert_eq!(

@@ -220,6 +220,97 @@ pub struct TreatyParticipation {
     pub verified: bool,
 }
 
+/// The embargoes handed to a plug-in, in the order given, with an index
+/// of the states each targets: the embargoes an application can fall
+/// under are found from its few states instead of by checking every
+/// embargo, which was a third of the EU Common Position plug-in's fuel
+/// (64 UN and EU embargoes) and a seventh of the ATT plug-in's.
+#[derive(Clone, Debug, Default)]
+pub struct Embargoes {
+    list: Vec<Embargo>,
+    /// (target state, position in `list`), sorted.
+    by_target: Vec<(Country, u32)>,
+}
+
+impl Embargoes {
+    pub fn new(list: Vec<Embargo>) -> Embargoes {
+        let mut by_target: Vec<(Country, u32)> = list
+            .iter()
+            .zip(0u32..)
+            .flat_map(|(e, at)| e.targets.iter().map(move |&t| (t, at)))
+            .collect();
+        by_target.sort_unstable();
+        by_target.dedup();
+        Embargoes { list, by_target }
+    }
+
+    /// Every embargo, in the order given.
+    pub fn iter(&self) -> core::slice::Iter<'_, Embargo> {
+        self.list.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The embargoes that target any of `states`, in the order given.
+    pub fn targeting(&self, states: &[Country]) -> impl Iterator<Item = &Embargo> + '_ {
+        let mut at: Vec<u32> = Vec::new();
+        for &state in states {
+            let start = self.by_target.partition_point(|&(t, _)| t < state);
+            at.extend(
+                self.by_target[start..]
+                    .iter()
+                    .take_while(|&&(t, _)| t == state)
+                    .map(|&(_, i)| i),
+            );
+        }
+        at.sort_unstable();
+        at.dedup();
+        at.into_iter().filter_map(|i| self.list.get(i as usize))
+    }
+}
+
+/// Two lists of embargoes are equal when their embargoes are: the index
+/// follows from them.
+impl PartialEq for Embargoes {
+    fn eq(&self, other: &Embargoes) -> bool {
+        self.list == other.list
+    }
+}
+
+impl From<Vec<Embargo>> for Embargoes {
+    fn from(list: Vec<Embargo>) -> Embargoes {
+        Embargoes::new(list)
+    }
+}
+
+impl FromIterator<Embargo> for Embargoes {
+    fn from_iter<I: IntoIterator<Item = Embargo>>(list: I) -> Embargoes {
+        Embargoes::new(list.into_iter().collect())
+    }
+}
+
+impl Extend<Embargo> for Embargoes {
+    fn extend<I: IntoIterator<Item = Embargo>>(&mut self, more: I) {
+        let mut list = core::mem::take(&mut self.list);
+        list.extend(more);
+        *self = Embargoes::new(list);
+    }
+}
+
+impl<'a> IntoIterator for &'a Embargoes {
+    type Item = &'a Embargo;
+    type IntoIter = core::slice::Iter<'a, Embargo>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
 /// The treaty participation list, kept sorted by treaty and then state so
 /// that finding a state's entries is a binary search. The sort is stable:
 /// entries for one treaty and state keep the order they were given in.
@@ -329,7 +420,7 @@ pub struct DenialNotice {
 /// needs; the host fills only those, the rest stay empty.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct ReferenceData {
-    pub embargoes: Vec<Embargo>,
+    pub embargoes: Embargoes,
     pub treaty_participation: Participation,
     /// Treaties whose participation list is complete, so that a state
     /// missing from it is known not to be a party (the bundled ATT list);

@@ -61,11 +61,10 @@ fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
 
 /// s. 5: no export to a destination under an arms embargo XA imposed.
 fn national_embargo(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let ours = ctx
-        .data
-        .embargoes_of(Regime::National)
-        .filter(|e| e.imposed_by.is_some_and(|c| c.as_str() == XA));
     let involved = embargo::Involved::of(app);
+    let ours = involved
+        .candidates(&ctx.data.embargoes)
+        .filter(|e| e.regime == Regime::National && e.imposed_by.is_some_and(|c| c.as_str() == XA));
     for e in ours {
         if let Some(hit) = embargo::assess(&involved, ctx.as_of, e) {
             // A partial national embargo that exempts these government

@@ -422,6 +422,22 @@ wire_struct!(DenialNotice {
     control_entry,
     criteria
 });
+/// A list of embargoes; its index is rebuilt on reading.
+impl Wire for Embargoes {
+    fn put(&self, w: &mut Writer<'_>) {
+        w.len(self.len());
+        for embargo in self.iter() {
+            embargo.put(w);
+        }
+    }
+    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Vec::get(r).map(Embargoes::new)
+    }
+    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
+        Vec::<Embargo>::skip(r)
+    }
+}
+
 /// Written in its sorted order; read back and sorted again, so that a list
 /// from anywhere is searchable.
 impl Wire for Participation {

@@ -131,7 +131,10 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
 pub fn un_arms_embargoes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let att_binds = ctx.data.bound_by(Treaty::Att, ctx.state, ctx.as_of) != Certainty::No;
     let involved = embargo::Involved::of(app);
-    for e in ctx.data.embargoes_of(Regime::Un) {
+    let un = involved
+        .candidates(&ctx.data.embargoes)
+        .filter(|e| e.regime == Regime::Un);
+    for e in un {
         let Some(hit) = embargo::assess(&involved, ctx.as_of, e) else {
             continue;
         };

@@ -5,7 +5,7 @@
 
 use crate::finding::Effect;
 use crate::model::{Application, Country, Date, Goods, ItemKind};
-use crate::reference::{Certainty, Direction, Embargo, EmbargoScope, Regime};
+use crate::reference::{Certainty, Direction, Embargo, EmbargoScope, Embargoes, Regime};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -73,6 +73,17 @@ impl<'a> Involved<'a> {
             receiving.insert(p.state);
         }
         Involved { app, receiving }
+    }
+
+    /// The embargoes among `embargoes` that target one of the states this
+    /// application involves, in their order: the only ones [`assess`] can
+    /// find it under, found through the list's index of target states
+    /// instead of by checking every embargo.
+    pub fn candidates<'e>(&self, embargoes: &'e Embargoes) -> impl Iterator<Item = &'e Embargo> {
+        let recipients = self.app.recipients().map(|(_, p)| p.state);
+        let route = [self.app.route.destination, self.app.route.origin];
+        let states: Vec<Country> = route.into_iter().chain(recipients).collect();
+        embargoes.targeting(&states)
     }
 
     /// Does `e` target a state this application involves in the

@@ -131,12 +131,10 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
 /// screening date: deny. EU political (non-binding) embargo commitments
 /// and partial embargoes exempting these government recipients refer.
 pub fn criterion_1(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let embargoes = ctx
-        .data
-        .embargoes
-        .iter()
-        .filter(|e| matches!(e.regime, Regime::Un | Regime::Eu));
     let involved = embargo::Involved::of(app);
+    let embargoes = involved
+        .candidates(&ctx.data.embargoes)
+        .filter(|e| matches!(e.regime, Regime::Un | Regime::Eu));
     for e in embargoes {
         let Some(hit) = embargo::assess(&involved, ctx.as_of, e) else {
             continue;

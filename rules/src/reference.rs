@@ -472,6 +472,14 @@ impl ReferenceData {
         })
     }
 
+    /// Does the register assess `state` at all? Asked once before asking
+    /// [`ReferenceData::risk`] for each concern: most destinations have no
+    /// entry, and scanning the register for each of eleven concerns was a
+    /// tenth of the eu-cp plug-in's fuel.
+    pub fn assesses(&self, state: Country) -> bool {
+        self.risks.iter().any(|r| r.state == state)
+    }
+
     /// The latest assessment of `concern` for `state` on or before `date`.
     pub fn risk(&self, state: Country, concern: Concern, date: Date) -> Option<&RiskAssessment> {
         self.risks
@@ -617,6 +625,30 @@ mod tests {
         assert!(treaties
             .iter()
             .any(|&t| states.iter().any(|&c| dup(t, c) == 0)));
+    }
+
+    #[test]
+    fn only_a_state_with_an_entry_is_assessed_and_has_risks() {
+        let xf = Country::new("XF").unwrap();
+        let data = ReferenceData {
+            risks: alloc::vec![RiskAssessment {
+                state: xf,
+                concern: Concern::HumanRights,
+                level: RiskLevel::High,
+                assessed: d("2025-01-01"),
+                source: "test".into(),
+            }],
+            ..ReferenceData::default()
+        };
+        assert!(data.assesses(xf));
+        assert!(data
+            .risk(xf, Concern::HumanRights, d("2026-01-01"))
+            .is_some());
+        let ke = Country::new("KE").unwrap();
+        assert!(!data.assesses(ke));
+        assert!(data
+            .risk(ke, Concern::HumanRights, d("2026-01-01"))
+            .is_none());
     }
 
     #[test]

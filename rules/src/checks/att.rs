@@ -203,6 +203,9 @@ pub fn export_risk_assessment(app: &Application, ctx: &Context<'_>, out: &mut Ve
         return;
     }
     let dest = app.route.destination;
+    if !ctx.data.assesses(dest) {
+        return;
+    }
     for (concern, rule) in RISK_RULES {
         let finding = ctx
             .data

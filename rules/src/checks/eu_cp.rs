@@ -156,6 +156,9 @@ pub fn criterion_1(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>)
 /// `medium` refers.
 pub fn risk_criteria(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let dest = app.route.destination;
+    if !ctx.data.assesses(dest) {
+        return;
+    }
     for (rule, concerns, shall_deny) in RISK_CRITERIA {
         for concern in *concerns {
             let finding = ctx

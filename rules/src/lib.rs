@@ -13,6 +13,7 @@
 //! - [`abi`]: the plug-in ABI v2 and its byte encoding.
 //! - [`checks`]: reusable treaty checks, one function per article.
 //! - [`guest`] (feature `guest`): the plug-in SDK.
+//! - [`text`]: findings' messages built without `core::fmt` (`text!`).
 //! - [`comparison`]: the small policy every engine runs in the performance
 //!   comparison.
 #![no_std]
@@ -26,6 +27,7 @@ pub mod finding;
 pub mod guest;
 pub mod model;
 pub mod reference;
+pub mod text;
 
 pub use finding::{Effect, Finding, Instrument, Outcome, Rule};
 pub use model::Application;

@@ -178,6 +178,17 @@ macro_rules! spec_enum {
             }
         }
 
+        impl $crate::text::Piece for $name {
+            #[inline]
+            fn max_len(&self) -> usize {
+                self.as_str().len()
+            }
+            #[inline]
+            fn push_to(&self, out: &mut alloc::string::String) {
+                out.push_str(self.as_str())
+            }
+        }
+
         #[cfg(feature = "serde")]
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -11,12 +11,11 @@
 #![no_std]
 extern crate alloc;
 
-use alloc::format;
 use alloc::vec::Vec;
 use attest_rules::checks::{embargo, Context};
 use attest_rules::model::{EndUsePurpose, PartyType, Role};
 use attest_rules::reference::Regime;
-use attest_rules::{Application, Effect, Finding, Instrument, Rule};
+use attest_rules::{text, Application, Effect, Finding, Instrument, Rule};
 
 const NATIONAL_EMBARGO: Rule = Rule {
     id: "xa.5.national-embargo",
@@ -92,9 +91,9 @@ fn end_user_restriction(app: &Application, out: &mut Vec<Finding>) {
                 END_USER_RESTRICTION
                     .finding(
                         Effect::Deny,
-                        format!("{} \"{}\" is a {} end user", p.role, p.name, p.party_type),
+                        text!(p.role, " \"", p.name, "\" is a ", p.party_type, " end user"),
                     )
-                    .at(format!("parties[{i}].type")),
+                    .at(text!("parties[", i, "].type")),
             );
         }
     }
@@ -111,7 +110,7 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
             IMPORT_LICENCE
                 .finding(
                     Effect::Deny,
-                    format!("No XA import licence valid on {}", ctx.as_of),
+                    text!("No XA import licence valid on ", ctx.as_of),
                 )
                 .at("documents.import_licence"),
         );

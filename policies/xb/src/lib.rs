@@ -4,11 +4,10 @@
 #![no_std]
 extern crate alloc;
 
-use alloc::format;
 use alloc::vec::Vec;
 use attest_rules::checks::Context;
 use attest_rules::model::{Role, Transport};
-use attest_rules::{Application, Effect, Finding, Instrument, Rule};
+use attest_rules::{text, Application, Effect, Finding, Instrument, Rule};
 
 const IMPORT_LICENCE: Rule = Rule {
     id: "xb.4.import-licence",
@@ -57,11 +56,13 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
     let problem = match licence {
         None => Some("No XB import licence".into()),
         Some(l) if l.issued_by.as_str() != XB => {
-            Some(format!("Import licence {} was not issued by XB", l.number))
+            Some(text!("Import licence ", l.number, " was not issued by XB"))
         }
-        Some(l) if l.valid_until.is_none_or(|u| u < ctx.as_of) => Some(format!(
-            "Import licence {} is not valid on {}",
-            l.number, ctx.as_of
+        Some(l) if l.valid_until.is_none_or(|u| u < ctx.as_of) => Some(text!(
+            "Import licence ",
+            l.number,
+            " is not valid on ",
+            ctx.as_of
         )),
         Some(_) => None,
     };
@@ -112,7 +113,7 @@ fn transit_by_post(app: &Application, out: &mut Vec<Finding>) {
             TRANSIT_BY_POST
                 .finding(
                     Effect::Deny,
-                    format!("Transit through XB by {}", app.route.transport),
+                    text!("Transit through XB by ", app.route.transport),
                 )
                 .at("route.transport"),
         );

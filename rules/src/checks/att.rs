@@ -9,7 +9,7 @@ use super::{embargo, risk};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, AttCategory, ItemKind, PartyRole, PartyType, Role};
 use crate::reference::{Certainty, Concern, Regime, Treaty};
-use alloc::format;
+use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -169,11 +169,15 @@ fn export_assessment(
         EXPORT_ASSESSMENT
             .finding(
                 Effect::Refer,
-                format!(
-                    "Destination {} is under a partial UN arms embargo ({}, {}); the government \
-                     recipients here are exempt but the exemption conditions and the risk of \
-                     diversion must be assessed",
-                    app.route.destination, hit.act, hit.embargo.id
+                text!(
+                    "Destination ",
+                    app.route.destination,
+                    " is under a partial UN arms embargo (",
+                    hit.act,
+                    ", ",
+                    hit.embargo.id,
+                    "); the government recipients here are exempt but the exemption \
+                     conditions and the risk of diversion must be assessed"
                 ),
             )
             .at("route.destination")
@@ -244,11 +248,11 @@ pub fn military_quantity(app: &Application, out: &mut Vec<Finding>) {
     };
     for (i, g) in app.goods.iter().enumerate() {
         let reason = if is_major_or_light_weapon(g.att_category) {
-            g.att_category.map(|c| format!("{c}"))
+            g.att_category.map(|c| text!(c))
         } else if g.item == ItemKind::Firearm && g.quantity > max_arms {
-            Some(format!("{} firearms (more than {max_arms})", g.quantity))
+            Some(text!(g.quantity, " firearms (more than ", max_arms, ")"))
         } else if g.item == ItemKind::Ammunition && g.quantity > max_rounds {
-            Some(format!("{} rounds (more than {max_rounds})", g.quantity))
+            Some(text!(g.quantity, " rounds (more than ", max_rounds, ")"))
         } else {
             None
         };
@@ -257,13 +261,16 @@ pub fn military_quantity(app: &Application, out: &mut Vec<Finding>) {
                 MILITARY_QUANTITY
                     .finding(
                         Effect::Refer,
-                        format!(
-                            "{} end user \"{}\" receives {reason}",
-                            party.party_type, party.name
+                        text!(
+                            party.party_type,
+                            " end user \"",
+                            party.name,
+                            "\" receives ",
+                            reason
                         ),
                     )
-                    .at(format!("parties[{pi}].type"))
-                    .at(format!("goods[{i}].quantity")),
+                    .at(text!("parties[", pi, "].type"))
+                    .at(text!("goods[", i, "].quantity")),
             );
         }
     }
@@ -279,9 +286,9 @@ pub fn non_state_armed_group(app: &Application, out: &mut Vec<Finding>) {
                 NON_STATE_ARMED_GROUP
                     .finding(
                         Effect::Refer,
-                        format!("{} \"{}\" is a non-state armed group", p.role, p.name),
+                        text!(p.role, " \"", p.name, "\" is a non-state armed group"),
                     )
-                    .at(format!("parties[{i}].type")),
+                    .at(text!("parties[", i, "].type")),
             );
         }
     }
@@ -310,7 +317,7 @@ pub fn ultimate_end_user_elsewhere(app: &Application, out: &mut Vec<Finding>) {
         out.push(
             ULTIMATE_END_USER_ELSEWHERE
                 .finding(Effect::Refer, message)
-                .at(format!("parties[{i}].state")),
+                .at(text!("parties[", i, "].state")),
         );
     }
 }

@@ -6,7 +6,7 @@
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, Manufacture, Payment, SaleChannel, Transport};
-use alloc::format;
+use crate::text;
 use alloc::vec::Vec;
 
 pub const MANUFACTURE: Rule = Rule {
@@ -55,12 +55,15 @@ pub fn manufacture(app: &Application, out: &mut Vec<Finding>) {
                 MANUFACTURE
                     .finding(
                         Effect::Refer,
-                        format!(
-                            "\"{}\" is {} (flagged by COP res. 10/2)",
-                            g.description, g.manufacture
+                        text!(
+                            "\"",
+                            g.description,
+                            "\" is ",
+                            g.manufacture,
+                            " (flagged by COP res. 10/2)"
                         ),
                     )
-                    .at(format!("goods[{i}].manufacture")),
+                    .at(text!("goods[", i, "].manufacture")),
             );
         }
     }
@@ -71,10 +74,7 @@ pub fn postal_transport(app: &Application, out: &mut Vec<Finding>) {
     if matches!(app.route.transport, Transport::Postal | Transport::Courier) {
         out.push(
             POSTAL_TRANSPORT
-                .finding(
-                    Effect::Refer,
-                    format!("Shipment by {}", app.route.transport),
-                )
+                .finding(Effect::Refer, text!("Shipment by ", app.route.transport))
                 .at("route.transport"),
         );
     }

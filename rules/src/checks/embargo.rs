@@ -6,7 +6,8 @@
 use crate::finding::Effect;
 use crate::model::{Application, Country, Date, Goods, ItemKind};
 use crate::reference::{Certainty, Direction, Embargo, EmbargoScope, Embargoes, Regime};
-use alloc::format;
+use crate::text;
+use crate::text::Joined;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -49,7 +50,7 @@ fn regime_label(e: &Embargo) -> String {
     match (e.regime, e.imposed_by) {
         (Regime::Un, _) => "UN arms embargo".into(),
         (Regime::Eu, _) => "EU arms embargo".into(),
-        (Regime::National, Some(by)) => format!("national arms embargo of {by}"),
+        (Regime::National, Some(by)) => text!("national arms embargo of ", by),
         (Regime::National, None) => "national arms embargo".into(),
     }
 }
@@ -133,7 +134,7 @@ pub fn involvement(app: &Application, e: &Embargo) -> Option<String> {
         Direction::To => app
             .recipients()
             .find(|(_, p)| e.targets_state(p.state))
-            .map(|(i, _)| format!("parties[{i}].state")),
+            .map(|(i, _)| text!("parties[", i, "].state")),
         Direction::From if e.targets_state(app.route.origin) => Some("route.origin".into()),
         Direction::From => None,
     }
@@ -179,8 +180,8 @@ fn assess_targeted<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option
     }
     let act = e.cited_act(as_of);
     let target = match e.direction {
-        Direction::To => format!("Destination {}", app.route.destination),
-        Direction::From => format!("Origin {}", app.route.origin),
+        Direction::To => ("Destination ", app.route.destination),
+        Direction::From => ("Origin ", app.route.origin),
     };
     let mut what: Vec<&str> = Vec::new();
     for (_, g, _) in &covered {
@@ -188,11 +189,17 @@ fn assess_targeted<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option
             what.push(goods_label(g));
         }
     }
-    let mut message = format!(
-        "{target} is under the {} of {act}, scope: {}; covers {}",
+    let mut message = text!(
+        target.0,
+        target.1,
+        " is under the ",
         regime_label(e),
+        " of ",
+        act,
+        ", scope: ",
         describe_scope(scope),
-        what.join(", ")
+        "; covers ",
+        Joined(&what, ", ")
     );
     let non_state = app
         .recipients()
@@ -202,7 +209,7 @@ fn assess_targeted<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option
         EmbargoScope::All => Effect::Deny,
         EmbargoScope::NonGovernment => match non_state {
             Some((i, _)) => {
-                evidence.push(format!("parties[{i}].type"));
+                evidence.push(text!("parties[", i, "].type"));
                 Effect::Deny
             }
             None => {
@@ -220,23 +227,19 @@ fn assess_targeted<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option
     };
     if in_force == Certainty::Uncertain {
         effect = Effect::Refer;
-        message.push_str(&format!(
-            "; the sources do not settle whether it was in force on {as_of}"
-        ));
+        text!(to message; "; the sources do not settle whether it was in force on ", as_of);
     }
     if effect == Effect::Deny && covered.iter().any(|(_, _, c)| *c == Certainty::Uncertain) {
         message.push_str("; goods without an ATT category are treated as covered");
     }
     if let Some(region) = &e.region {
         effect = effect.min(Effect::Refer);
-        message.push_str(&format!(
-            "; the measure covers only {region}: confirm where the goods go"
-        ));
+        text!(to message; "; the measure covers only ", region, ": confirm where the goods go");
     }
     if !e.verified {
-        message.push_str(&format!("; reference entry {} is not fully verified", e.id));
+        text!(to message; "; reference entry ", e.id, " is not fully verified");
     }
-    evidence.extend(covered.iter().map(|(i, _, _)| format!("goods[{i}]")));
+    evidence.extend(covered.iter().map(|(i, _, _)| text!("goods[", i, "]")));
     Some(Hit {
         embargo: e,
         effect,

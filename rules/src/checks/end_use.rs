@@ -4,7 +4,7 @@
 //! rules; the reading of the documents is the same.
 
 use crate::model::{Application, Party, PartyRole};
-use alloc::format;
+use crate::text;
 use alloc::string::String;
 
 /// What is wrong with the end-user certificate, if anything.
@@ -38,18 +38,20 @@ pub fn certificate_gaps(app: &Application) -> impl Iterator<Item = (CertificateG
     let unauthenticated = cert.filter(|c| !c.authenticated).map(|c| {
         (
             CertificateGap::NotAuthenticated,
-            format!(
-                "End-user certificate {} has not been authenticated",
-                c.number
+            text!(
+                "End-user certificate ",
+                c.number,
+                " has not been authenticated"
             ),
         )
     });
     let reexport = cert.filter(|c| !c.no_reexport_clause).map(|c| {
         (
             CertificateGap::NoReexportClause,
-            format!(
-                "End-user certificate {} has no clause forbidding re-export",
-                c.number
+            text!(
+                "End-user certificate ",
+                c.number,
+                " has no clause forbidding re-export"
             ),
         )
     });
@@ -62,9 +64,13 @@ pub fn onward_end_users(app: &Application) -> impl Iterator<Item = (usize, &Part
     app.parties_in_role(PartyRole::UltimateEndUser)
         .filter(|(_, p)| p.state != app.route.destination)
         .map(|(i, p)| {
-            let message = format!(
-                "Ultimate end user \"{}\" is in {}, not in the destination {}",
-                p.name, p.state, app.route.destination
+            let message = text!(
+                "Ultimate end user \"",
+                p.name,
+                "\" is in ",
+                p.state,
+                ", not in the destination ",
+                app.route.destination
             );
             (i, p, message)
         })

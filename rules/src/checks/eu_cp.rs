@@ -12,7 +12,7 @@ use super::{embargo, end_use, risk, Context};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, Date};
 use crate::reference::{Concern, Regime};
-use alloc::format;
+use crate::text;
 use alloc::vec::Vec;
 
 macro_rules! criterion {
@@ -181,7 +181,7 @@ pub fn criterion_7_documents(app: &Application, out: &mut Vec<Finding>) {
         out.push(
             CRITERION_7
                 .finding(Effect::Refer, message)
-                .at(format!("parties[{i}].state")),
+                .at(text!("parties[", i, "].state")),
         );
     }
 }
@@ -222,13 +222,21 @@ pub fn prior_denial_consultation(app: &Application, ctx: &Context<'_>, out: &mut
                 CONSULTATION
                     .finding(
                         Effect::Refer,
-                        format!(
-                            "{} denied an essentially identical transaction on {} (notice {}, {}): consult {} before granting",
-                            d.denied_by, d.date, d.id, d.criteria, d.denied_by
+                        text!(
+                            d.denied_by,
+                            " denied an essentially identical transaction on ",
+                            d.date,
+                            " (notice ",
+                            d.id,
+                            ", ",
+                            d.criteria,
+                            "): consult ",
+                            d.denied_by,
+                            " before granting"
                         ),
                     )
-                    .at(format!("goods[{g}]"))
-                    .at(format!("parties[{p}].name")),
+                    .at(text!("goods[", g, "]"))
+                    .at(text!("parties[", p, "].name")),
             );
         }
     }

@@ -6,7 +6,8 @@
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, ItemKind, Marking, PartyRole, Permanence, Role};
-use alloc::format;
+use crate::text;
+use crate::text::Joined;
 use alloc::vec::Vec;
 
 pub const IMPORT_LICENCE: Rule = Rule {
@@ -110,7 +111,7 @@ pub fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findin
             IMPORT_LICENCE
                 .finding(
                     Effect::Refer,
-                    format!("No import licence from the importing state {dest}"),
+                    text!("No import licence from the importing state ", dest),
                 )
                 .at("documents.import_licence"),
         );
@@ -121,9 +122,13 @@ pub fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findin
             IMPORT_LICENCE
                 .finding(
                     Effect::Refer,
-                    format!(
-                        "Import licence {} was issued by {}, not by the importing state {dest}",
-                        licence.number, licence.issued_by
+                    text!(
+                        "Import licence ",
+                        licence.number,
+                        " was issued by ",
+                        licence.issued_by,
+                        ", not by the importing state ",
+                        dest
                     ),
                 )
                 .at("documents.import_licence.issued_by"),
@@ -134,9 +139,13 @@ pub fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findin
             IMPORT_LICENCE
                 .finding(
                     Effect::Refer,
-                    format!(
-                        "Import licence {} expired on {until}, before {}",
-                        licence.number, ctx.as_of
+                    text!(
+                        "Import licence ",
+                        licence.number,
+                        " expired on ",
+                        until,
+                        ", before ",
+                        ctx.as_of
                     ),
                 )
                 .at("documents.import_licence.valid_until"),
@@ -165,9 +174,12 @@ pub fn transit_consent(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findi
                 TRANSIT_CONSENT
                     .finding(
                         Effect::Refer,
-                        format!("No written notice of no objection from transit state {state}"),
+                        text!(
+                            "No written notice of no objection from transit state ",
+                            state
+                        ),
                     )
-                    .at(format!("route.transit[{i}]"))
+                    .at(text!("route.transit[", i, "]"))
                     .at("documents.transit_consent"),
             );
         }
@@ -201,7 +213,7 @@ pub fn licence_content(app: &Application, out: &mut Vec<Finding>) {
         if g.description.trim().is_empty() {
             missing.push((
                 "description of the goods",
-                format!("goods[{i}].description"),
+                text!("goods[", i, "].description"),
             ));
         }
     }
@@ -210,7 +222,7 @@ pub fn licence_content(app: &Application, out: &mut Vec<Finding>) {
             LICENCE_CONTENT
                 .finding(
                     Effect::Refer,
-                    format!("The licence documents do not state the {what}"),
+                    text!("The licence documents do not state the ", what),
                 )
                 .at(path),
         );
@@ -226,8 +238,8 @@ pub fn delivery_verification(app: &Application, ctx: &Context<'_>, out: &mut Vec
             DELIVERY_VERIFICATION
                 .finding(
                     Effect::Condition,
-                    format!(
-                        "Request confirmation of receipt of the shipment from {}",
+                    text!(
+                        "Request confirmation of receipt of the shipment from ",
                         app.route.destination
                     ),
                 )
@@ -248,7 +260,11 @@ pub fn temporary_purpose(app: &Application, out: &mut Vec<Finding>) {
             TEMPORARY_PURPOSE
                 .finding(
                     Effect::Condition,
-                    format!("Temporary transfer for {purpose}: the goods must return after use"),
+                    text!(
+                        "Temporary transfer for ",
+                        purpose,
+                        ": the goods must return after use"
+                    ),
                 )
                 .at("temporary_purpose"),
         );
@@ -290,13 +306,15 @@ pub fn marking(app: &Application, out: &mut Vec<Finding>) {
                 MARKING
                     .finding(
                         Effect::Deny,
-                        format!(
-                            "Firearm \"{}\" lacks {}: unmarked firearms are illicit under FP Art. 3(e)(ii)",
+                        text!(
+                            "Firearm \"",
                             g.description,
-                            gaps.join(", ")
+                            "\" lacks ",
+                            Joined(&gaps, ", "),
+                            ": unmarked firearms are illicit under FP Art. 3(e)(ii)"
                         ),
                     )
-                    .at(format!("goods[{i}].marking")),
+                    .at(text!("goods[", i, "].marking")),
             );
         }
     }
@@ -315,9 +333,13 @@ pub fn import_marking(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findin
                 IMPORT_MARKING
                     .finding(
                         Effect::Condition,
-                        format!("Apply an import marking to \"{}\" on import", g.description),
+                        text!(
+                            "Apply an import marking to \"",
+                            g.description,
+                            "\" on import"
+                        ),
                     )
-                    .at(format!("goods[{i}].marking.import_marking")),
+                    .at(text!("goods[", i, "].marking.import_marking")),
             );
         }
     }
@@ -333,12 +355,13 @@ pub fn deactivation(app: &Application, out: &mut Vec<Finding>) {
                 DEACTIVATION
                     .finding(
                         Effect::Refer,
-                        format!(
-                            "\"{}\" is declared deactivated: verify the deactivation certificate",
-                            g.description
+                        text!(
+                            "\"",
+                            g.description,
+                            "\" is declared deactivated: verify the deactivation certificate"
                         ),
                     )
-                    .at(format!("goods[{i}].deactivated")),
+                    .at(text!("goods[", i, "].deactivated")),
             );
         }
     }
@@ -357,9 +380,9 @@ pub fn broker_registration(app: &Application, out: &mut Vec<Finding>) {
                 BROKER_REGISTRATION
                     .finding(
                         Effect::Refer,
-                        format!("Broker \"{}\" has no registration number", p.name),
+                        text!("Broker \"", p.name, "\" has no registration number"),
                     )
-                    .at(format!("parties[{i}].registration")),
+                    .at(text!("parties[", i, "].registration")),
             );
         }
     }
@@ -376,9 +399,10 @@ pub fn broker_registration(app: &Application, out: &mut Vec<Finding>) {
             BROKER_REGISTRATION
                 .finding(
                     Effect::Refer,
-                    format!(
-                        "Applicant \"{}\" acts as broker without a registration number",
-                        app.applicant.name
+                    text!(
+                        "Applicant \"",
+                        app.applicant.name,
+                        "\" acts as broker without a registration number"
                     ),
                 )
                 .at("applicant.registration"),

@@ -3,7 +3,7 @@
 
 use crate::finding::{Effect, Finding, Rule};
 use crate::reference::{RiskAssessment, RiskLevel};
-use alloc::format;
+use crate::text;
 
 /// The finding an assessment gives under `rule`, for the destination
 /// `path`: `high` denies where the provision prohibits the transfer
@@ -16,9 +16,18 @@ pub fn assessment_finding(rule: &Rule, risk: &RiskAssessment, prohibits: bool) -
         RiskLevel::High | RiskLevel::Medium => Effect::Refer,
         RiskLevel::Low => return None,
     };
-    let message = format!(
-        "Risk register rates {} in {} {} (assessed {}; {})",
-        risk.concern, risk.state, risk.level, risk.assessed, risk.source
+    let message = text!(
+        "Risk register rates ",
+        risk.concern,
+        " in ",
+        risk.state,
+        " ",
+        risk.level,
+        " (assessed ",
+        risk.assessed,
+        "; ",
+        risk.source,
+        ")"
     );
     Some(rule.finding(effect, message).at("route.destination"))
 }

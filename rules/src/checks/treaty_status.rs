@@ -9,7 +9,7 @@
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument};
 use crate::reference::{Certainty, Treaty};
-use alloc::format;
+use crate::text;
 
 /// Marks `instrument`'s findings in `out` as not binding when the data
 /// shows `ctx.state` was not bound by `treaty` on `ctx.as_of`. Where the
@@ -32,11 +32,15 @@ pub fn mark_non_binding(
         if f.effect == Effect::Deny {
             f.effect = Effect::Refer;
         }
-        f.message.push_str(&format!(
-            " (not binding on {}: not a party to the {} on {})",
+        text!(
+            to f.message;
+            " (not binding on ",
             ctx.state,
+            ": not a party to the ",
             treaty.as_str(),
-            ctx.as_of
-        ));
+            " on ",
+            ctx.as_of,
+            ")"
+        );
     }
 }

@@ -127,6 +127,53 @@ fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
     );
 }
 
+#[test]
+fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_are_not_records() {
+    let dir = workdir("bytes");
+    let apps = generate(&dir, 3, 5);
+    let text = std::fs::read_to_string(&apps).unwrap();
+    let good: Vec<&str> = text.lines().collect();
+    // Windows line ends, a blank line, a line of Unicode white space, a
+    // line that is not UTF-8, and no line end after the last record.
+    let mut input = Vec::new();
+    input.extend_from_slice(format!("{}\r\n \t\r\n", good[0]).as_bytes());
+    input.extend_from_slice(b"{\"id\":\"\xff\xfe\"}\n");
+    input.extend_from_slice("\u{a0}\u{2003}\n".as_bytes());
+    input.extend_from_slice(format!("{}\r\n{}", good[1], good[2]).as_bytes());
+    let path = dir.join("bytes.jsonl");
+    std::fs::write(&path, input).unwrap();
+    let out = dir.join("out.jsonl");
+    let run = attest(&["batch", s(&path), "--out", s(&out)]);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        written.len(),
+        4,
+        "one line per record, none for blank lines"
+    );
+    assert_eq!(written[1]["line"], 3);
+    let message = written[1]["problems"][0]["message"].as_str().unwrap();
+    assert!(message.contains("utf-8"), "{message}");
+    for (i, n) in [(0, 0u64), (2, 1), (3, 2)] {
+        let alone = screener().screen(&workload::application(5, n), None);
+        assert_eq!(
+            written[i],
+            serde_json::to_value(&alone).unwrap(),
+            "record {i}"
+        );
+    }
+    assert!(String::from_utf8_lossy(&run.stderr).contains("3 screened"));
+}
+
 /// Starts a batch, waits until it has written at least `lines` lines, then
 /// kills it (SIGKILL: no chance to clean up).
 fn kill_midway(args: &[&str], out: &Path, lines: usize) {

@@ -23,6 +23,14 @@ impl Format {
             _ => Format::Toml,
         }
     }
+
+    /// The format's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Toml => "TOML",
+            Format::Json => "JSON",
+        }
+    }
 }
 
 /// One thing wrong (or, as a warning, odd) about a field.
@@ -69,10 +77,18 @@ pub struct Parsed {
 /// Parses and validates one application.
 pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
     let tree = match format {
-        Format::Json => Node::from_json(text).map_err(|e| document_error("JSON", e)),
-        Format::Toml => Node::from_toml(text).map_err(|e| document_error("TOML", e)),
+        Format::Json => Node::from_json(text).map_err(|e| document_error(format.name(), e)),
+        Format::Toml => Node::from_toml(text).map_err(|e| document_error(format.name(), e)),
     }?;
     validate(&tree, strict)
+}
+
+/// Parses an application from bytes read as they are (a line of a batch
+/// input, a file): bytes that are not UTF-8 are a problem with the
+/// document, reported like any other.
+pub fn parse_bytes(bytes: &[u8], format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| document_error(format.name(), e))?;
+    parse(text, format, strict)
 }
 
 /// Validates an already parsed document.

@@ -13,7 +13,9 @@
 //!   (`OUT.batch`) records the arguments so that a different run does not
 //!   append to the wrong file.
 
-use crate::application::{self, Format};
+mod input;
+
+use crate::application;
 use crate::decision::Decision;
 use crate::register::Register;
 use crate::screen::{Screener, Session};
@@ -23,21 +25,14 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Records per unit of work: large enough that channel traffic is noise
-/// next to screening, small enough that a resumed run repeats little.
-const CHUNK: usize = 64;
-
-/// Buffer of the input reader and the output writer. The reader and the
-/// writer share the cores with the workers, so their system calls count:
-/// 1 MiB instead of 8 and 64 KiB.
-const IO_BUFFER: usize = 1 << 20;
+use input::{Chunk, Origin, Record, IO_BUFFER};
 
 /// Which date each application is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,11 +103,21 @@ pub struct Options {
     pub restart: bool,
 }
 
-/// One finished record: its output line, and what the register keeps.
-struct Done {
-    line: String,
-    /// (application id, canonical application JSON, input sha256), when
-    /// recording.
+/// A screened chunk: its output lines back to back, each ending in `\n`,
+/// in one buffer that the writer writes at once.
+#[derive(Default)]
+struct Screened {
+    text: Vec<u8>,
+    lines: Vec<Line>,
+    counts: Summary,
+}
+
+/// One output line of a [`Screened`] chunk.
+struct Line {
+    /// Where the line ends in the chunk's text (after its `\n`).
+    end: usize,
+    /// What the register keeps, when recording: (application id,
+    /// canonical application JSON, input sha256).
     record: Option<(String, String, String)>,
 }
 
@@ -176,95 +181,59 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> BatchError {
     move |e| BatchError::Io(what, e)
 }
 
-/// One input record: where it came from and its text.
-struct Record {
-    origin: Origin,
-    text: String,
-    format: Format,
-}
-
-#[derive(Clone)]
-enum Origin {
-    Line(u64),
-    File(String),
-}
-
-/// Reads records one at a time, skipping blank lines.
-fn records(
-    input: &Input,
-) -> Result<Box<dyn Iterator<Item = io::Result<Record>> + Send>, BatchError> {
-    match input {
-        Input::JsonLines(path) => {
-            let reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
-                Box::new(BufReader::with_capacity(IO_BUFFER, io::stdin()))
-            } else {
-                Box::new(BufReader::with_capacity(
-                    IO_BUFFER,
-                    File::open(path).map_err(io_err(path.display().to_string()))?,
-                ))
-            };
-            let lines = reader
-                .lines()
-                .enumerate()
-                .filter_map(|(i, line)| match line {
-                    Ok(text) if text.trim().is_empty() => None,
-                    Ok(text) => Some(Ok(Record {
-                        origin: Origin::Line(i as u64 + 1),
-                        text,
-                        format: Format::Json,
-                    })),
-                    Err(e) => Some(Err(e)),
-                });
-            Ok(Box::new(lines))
-        }
-        Input::Directory(dir) => {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(io_err(dir.display().to_string()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("toml" | "json")
-                    )
-                })
-                .collect();
-            files.sort();
-            Ok(Box::new(files.into_iter().map(|path| {
-                let text = std::fs::read_to_string(&path)?;
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                Ok(Record {
-                    origin: Origin::File(name),
-                    text,
-                    format: Format::from_path(&path),
-                })
-            })))
-        }
+/// Screens a chunk into its output lines (and register entries).
+fn screen_chunk(
+    session: &mut Session<'_>,
+    chunk: &Chunk,
+    room: usize,
+    opts: &Options,
+    recording: bool,
+) -> Screened {
+    let mut out = Screened {
+        text: Vec::with_capacity(room),
+        lines: Vec::with_capacity(chunk.records.len()),
+        counts: Summary::default(),
+    };
+    for record in &chunk.records {
+        let text = chunk.record_text(record);
+        let entry = screen_record(session, record, text, opts, recording, &mut out);
+        out.text.push(b'\n');
+        out.lines.push(Line {
+            end: out.text.len(),
+            record: entry,
+        });
     }
+    out
 }
 
-/// Screens one record into its output line (and register entry).
+/// Screens one record, appending its output line (without the `\n`) to
+/// `out.text`; returns what the register keeps of it.
 fn screen_record(
     session: &mut Session<'_>,
     record: &Record,
+    text: &[u8],
     opts: &Options,
     recording: bool,
-    counts: &mut Summary,
-) -> Done {
-    match application::parse(&record.text, record.format, opts.strict) {
+    out: &mut Screened,
+) -> Option<(String, String, String)> {
+    match application::parse_bytes(text, record.format, opts.strict) {
         Ok(parsed) => {
             let decision: Decision = session.screen(&parsed.application, opts.as_of.date());
+            let counts = &mut out.counts;
             counts.screened += 1;
             match decision.outcome {
                 Outcome::Approve => counts.approve += 1,
                 Outcome::Refer => counts.refer += 1,
                 Outcome::Deny => counts.deny += 1,
             }
-            let line = serde_json::to_string(&decision)
-                .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-            let record = recording.then(|| {
+            // Written straight into the chunk's buffer: no string per line.
+            let start = out.text.len();
+            if let Err(e) = serde_json::to_writer(&mut out.text, &decision) {
+                out.text.truncate(start);
+                let line = json!({"error": format!("decision not serialisable: {e}")});
+                out.text.extend_from_slice(line.to_string().as_bytes());
+            }
+            recording.then(|| {
                 let app = &parsed.application;
                 let json = serde_json::to_string(app).unwrap_or_default();
                 (
@@ -272,11 +241,10 @@ fn screen_record(
                     json,
                     decision.provenance.input_sha256.clone(),
                 )
-            });
-            Done { line, record }
+            })
         }
         Err(e) => {
-            counts.invalid += 1;
+            out.counts.invalid += 1;
             let problems: Vec<_> = e
                 .problems
                 .iter()
@@ -287,10 +255,9 @@ fn screen_record(
                 Origin::Line(n) => record_json["line"] = json!(n),
                 Origin::File(f) => record_json["file"] = json!(f),
             }
-            Done {
-                line: record_json.to_string(),
-                record: None,
-            }
+            out.text
+                .extend_from_slice(record_json.to_string().as_bytes());
+            None
         }
     }
 }
@@ -430,7 +397,7 @@ pub fn run(
         }
     };
     let total = if opts.progress && io::stderr().is_terminal() {
-        count(input)
+        input::count(input)
     } else {
         None
     };
@@ -441,8 +408,8 @@ pub fn run(
         ..Summary::default()
     };
 
-    let (job_tx, job_rx) = sync_channel::<(u64, Vec<Record>)>(jobs * 4);
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Done>, Summary)>(jobs * 4);
+    let (job_tx, job_rx) = sync_channel::<(u64, Chunk)>(jobs * 4);
+    let (done_tx, done_rx) = sync_channel::<(u64, Screened)>(jobs * 4);
     let recording = register.is_some();
     let stop = AtomicBool::new(false);
     let stop = &stop;
@@ -453,30 +420,12 @@ pub fn run(
         // The reader owns the sender: when it finishes, the channel closes
         // and the workers stop.
         let reader = scope.spawn(move || -> Result<(), BatchError> {
-            let mut chunk = Vec::with_capacity(CHUNK);
             let mut index = 0u64;
-            for record in records(input)?.skip(skip as usize) {
-                if stop.load(Ordering::Relaxed) {
-                    return Ok(());
-                }
-                chunk.push(record.map_err(io_err(input.path().display().to_string()))?);
-                if chunk.len() == CHUNK {
-                    if job_tx
-                        .send((
-                            index,
-                            std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)),
-                        ))
-                        .is_err()
-                    {
-                        return Ok(());
-                    }
-                    index += 1;
-                }
-            }
-            if !chunk.is_empty() {
-                let _ = job_tx.send((index, chunk));
-            }
-            Ok(())
+            input::read_chunks(input, skip, |chunk| {
+                let sent = !stop.load(Ordering::Relaxed) && job_tx.send((index, chunk)).is_ok();
+                index += 1;
+                sent
+            })
         });
         for _ in 0..jobs {
             let (job_rx, done_tx) = (&job_rx, done_tx.clone());
@@ -484,26 +433,31 @@ pub fn run(
         }
         drop(done_tx);
 
-        let mut pending: BTreeMap<u64, (Vec<Done>, Summary)> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, Screened> = BTreeMap::new();
         let mut next = 0u64;
         let mut seq = skip;
         let mut failure: Option<BatchError> = None;
-        for (index, lines, counts) in done_rx.iter() {
+        for (index, screened) in done_rx.iter() {
             if failure.is_some() {
                 // Drain so that workers and reader can finish and exit.
                 continue;
             }
-            pending.insert(index, (lines, counts));
-            while let Some((lines, counts)) = pending.remove(&next) {
-                let written =
-                    write_chunk(&mut writer, register.as_deref_mut(), &key, &mut seq, &lines);
+            pending.insert(index, screened);
+            while let Some(screened) = pending.remove(&next) {
+                let written = write_chunk(
+                    &mut writer,
+                    register.as_deref_mut(),
+                    &key,
+                    &mut seq,
+                    &screened,
+                );
                 if let Err(e) = written {
                     failure = Some(e);
                     stop.store(true, Ordering::Relaxed);
                     break;
                 }
-                summary.add(&counts);
-                progress.advance(lines.len() as u64);
+                summary.add(&screened.counts);
+                progress.advance(screened.lines.len() as u64);
                 next += 1;
             }
         }
@@ -530,31 +484,35 @@ pub fn run(
 }
 
 /// Writes one chunk in order: each record to the register (when
-/// recording) and then to the output, and commits the register. A record
-/// is done only when both have it; resuming repeats what only one has, and
-/// the register skips what it already holds.
+/// recording), the chunk's lines to the output in one write, and commits
+/// the register. A record is done only when both have it; resuming repeats
+/// what only one has, and the register skips what it already holds.
 fn write_chunk(
     writer: &mut dyn Write,
     mut register: Option<&mut Register>,
     key: &str,
     seq: &mut u64,
-    lines: &[Done],
+    screened: &Screened,
 ) -> Result<(), BatchError> {
     let register_err = |e: crate::register::RegisterError| {
         BatchError::Io("decision register".into(), io::Error::other(e.0))
     };
-    for done in lines {
-        if let (Some(reg), Some((id, app, input_sha))) = (register.as_deref_mut(), &done.record) {
-            let run = format!("{key}:{seq}");
-            reg.append(id, input_sha, app, &done.line, Some(&run))
-                .map_err(register_err)?;
+    if let Some(reg) = register.as_deref_mut() {
+        let mut start = 0;
+        for (i, line) in screened.lines.iter().enumerate() {
+            if let Some((id, app, input_sha)) = &line.record {
+                let text = &screened.text[start..line.end - 1];
+                // Decisions are serde_json output: always UTF-8.
+                let decision = std::str::from_utf8(text).unwrap_or_default();
+                let run = format!("{key}:{}", *seq + i as u64);
+                reg.append(id, input_sha, app, decision, Some(&run))
+                    .map_err(register_err)?;
+            }
+            start = line.end;
         }
-        writer
-            .write_all(done.line.as_bytes())
-            .map_err(io_err("output"))?;
-        writer.write_all(b"\n").map_err(io_err("output"))?;
-        *seq += 1;
     }
+    writer.write_all(&screened.text).map_err(io_err("output"))?;
+    *seq += screened.lines.len() as u64;
     if let Some(reg) = register {
         reg.commit().map_err(register_err)?;
     }
@@ -563,24 +521,23 @@ fn write_chunk(
 
 fn worker(
     screener: &Screener,
-    jobs: &Mutex<Receiver<(u64, Vec<Record>)>>,
-    done: std::sync::mpsc::SyncSender<(u64, Vec<Done>, Summary)>,
+    jobs: &Mutex<Receiver<(u64, Chunk)>>,
+    done: std::sync::mpsc::SyncSender<(u64, Screened)>,
     opts: &Options,
     recording: bool,
 ) {
     let mut session = screener.session();
+    // Each chunk's output is sized like the last one's.
+    let mut room = 0;
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok((index, records)) = job else { return };
-        let mut counts = Summary::default();
-        let lines = records
-            .iter()
-            .map(|r| screen_record(&mut session, r, opts, recording, &mut counts))
-            .collect();
-        if done.send((index, lines, counts)).is_err() {
+        let Ok((index, chunk)) = job else { return };
+        let screened = screen_chunk(&mut session, &chunk, room, opts, recording);
+        room = screened.text.len();
+        if done.send((index, screened)).is_err() {
             return;
         }
     }
@@ -591,11 +548,6 @@ pub fn sidecar_path(out: &Path) -> PathBuf {
     let mut name = out.as_os_str().to_owned();
     name.push(".batch");
     PathBuf::from(name)
-}
-
-/// How many records the input holds, for the progress bar's ETA.
-fn count(input: &Input) -> Option<u64> {
-    records(input).ok().map(|r| r.count() as u64)
 }
 
 /// A progress line on standard error: done, total, rate and ETA.

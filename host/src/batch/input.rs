@@ -1,0 +1,198 @@
+//! Reading a batch's input into chunks of records.
+//!
+//! A chunk holds the text of up to [`CHUNK`] records back to back in one
+//! buffer, with where each lies. The reader thread shares the cores with
+//! the workers, so it does as little as it can per record: it finds line
+//! ends and copies bytes, one buffer per chunk instead of one string per
+//! line, and leaves checking that a record is UTF-8 to the worker that
+//! screens it (`docs/performance.md`: the reader and the writer together
+//! were what kept two workers from doubling one's rate).
+
+use super::{io_err, BatchError, Input};
+use crate::application::Format;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// Records per unit of work: large enough that channel traffic is noise
+/// next to screening, small enough that a resumed run repeats little.
+pub const CHUNK: usize = 64;
+
+/// Buffer of the input reader. The reader shares the cores with the
+/// workers, so its system calls count: 1 MiB instead of 8 KiB.
+pub const IO_BUFFER: usize = 1 << 20;
+
+/// Up to [`CHUNK`] records, their text back to back.
+#[derive(Default)]
+pub struct Chunk {
+    pub text: Vec<u8>,
+    pub records: Vec<Record>,
+}
+
+/// One input record: where it came from and where its text lies in its
+/// chunk.
+pub struct Record {
+    pub origin: Origin,
+    pub span: Range<usize>,
+    pub format: Format,
+}
+
+#[derive(Clone)]
+pub enum Origin {
+    /// Line number in a JSON Lines input, counting blank lines.
+    Line(u64),
+    /// File name in a directory input.
+    File(String),
+}
+
+impl Chunk {
+    fn with_room(text: usize) -> Chunk {
+        Chunk {
+            text: Vec::with_capacity(text),
+            records: Vec::with_capacity(CHUNK),
+        }
+    }
+
+    pub fn record_text(&self, record: &Record) -> &[u8] {
+        &self.text[record.span.clone()]
+    }
+}
+
+/// Reads `input` in chunks, skipping blank lines and the first `skip`
+/// records, and hands each chunk to `send`; stops early when `send`
+/// returns false.
+pub fn read_chunks(
+    input: &Input,
+    skip: u64,
+    mut send: impl FnMut(Chunk) -> bool,
+) -> Result<(), BatchError> {
+    let mut skip = skip;
+    let mut chunk = Chunk::with_room(0);
+    // Each next chunk is sized like the last: one allocation each.
+    let mut pass_on = |chunk: &mut Chunk| {
+        let room = chunk.text.len();
+        send(std::mem::replace(chunk, Chunk::with_room(room)))
+    };
+    match input {
+        Input::JsonLines(path) => {
+            // Named only when reading fails.
+            let failed = |e| BatchError::Io(path.display().to_string(), e);
+            let mut reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
+                Box::new(BufReader::with_capacity(IO_BUFFER, io::stdin()))
+            } else {
+                let file = File::open(path).map_err(failed)?;
+                Box::new(BufReader::with_capacity(IO_BUFFER, file))
+            };
+            let mut line = 0u64;
+            loop {
+                let start = chunk.text.len();
+                let n = reader.read_until(b'\n', &mut chunk.text).map_err(failed)?;
+                if n == 0 {
+                    break;
+                }
+                line += 1;
+                let end = start + line_len(&chunk.text[start..]);
+                let blank = is_blank(&chunk.text[start..end]);
+                if blank || skip > 0 {
+                    skip -= u64::from(!blank);
+                    chunk.text.truncate(start);
+                    continue;
+                }
+                chunk.text.truncate(end);
+                chunk.records.push(Record {
+                    origin: Origin::Line(line),
+                    span: start..end,
+                    format: Format::Json,
+                });
+                if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
+                    return Ok(());
+                }
+            }
+        }
+        Input::Directory(dir) => {
+            for path in application_files(dir)?.into_iter().skip(skip as usize) {
+                let start = chunk.text.len();
+                File::open(&path)
+                    .and_then(|mut f| f.read_to_end(&mut chunk.text))
+                    .map_err(|e| BatchError::Io(path.display().to_string(), e))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                chunk.records.push(Record {
+                    origin: Origin::File(name),
+                    span: start..chunk.text.len(),
+                    format: Format::from_path(&path),
+                });
+                if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    if !chunk.records.is_empty() {
+        pass_on(&mut chunk);
+    }
+    Ok(())
+}
+
+/// The `.toml` and `.json` files of a directory input, in name order.
+fn application_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, BatchError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io_err(dir.display().to_string()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("toml" | "json")
+            )
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// The length of a line read with its end: without `\n` or `\r\n`.
+fn line_len(line: &[u8]) -> usize {
+    match line {
+        [rest @ .., b'\r', b'\n'] | [rest @ .., b'\n'] => rest.len(),
+        _ => line.len(),
+    }
+}
+
+/// True for a line of nothing but white space (Unicode's, as `str::trim`
+/// reads it); such lines are not records.
+fn is_blank(line: &[u8]) -> bool {
+    let rest = line.trim_ascii();
+    // A record starts with `{`: only a line starting with a non-ASCII
+    // byte needs the full check.
+    rest.is_empty()
+        || (rest[0] >= 0x80 && std::str::from_utf8(rest).is_ok_and(|s| s.trim().is_empty()))
+}
+
+/// How many records `input` holds, for the progress bar's ETA.
+pub fn count(input: &Input) -> Option<u64> {
+    let mut n = 0u64;
+    read_chunks(input, 0, |chunk| {
+        n += chunk.records.len() as u64;
+        true
+    })
+    .ok()
+    .map(|()| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ends_and_blank_lines_read_as_str_lines_did() {
+        assert_eq!(line_len(b"{}\r\n"), 2);
+        assert_eq!(line_len(b"{}\n"), 2);
+        assert_eq!(line_len(b"{}"), 2);
+        assert_eq!(line_len(b"\r"), 1);
+        assert!(is_blank(b"") && is_blank(b" \t ") && is_blank("\u{a0} \u{2003}".as_bytes()));
+        assert!(!is_blank(b" {}") && !is_blank("\u{a0}x".as_bytes()) && !is_blank(b"\xff"));
+    }
+}

@@ -71,10 +71,10 @@ fn ran(d: &attest::decision::Decision) -> Vec<(String, String, String, String)> 
         .iter()
         .map(|e| {
             (
-                e.policy.clone(),
-                e.version.clone(),
-                e.state.clone(),
-                e.role.clone(),
+                e.policy.to_string(),
+                e.version.to_string(),
+                e.state.to_string(),
+                e.role.to_string(),
             )
         })
         .collect()

@@ -57,8 +57,8 @@ struct ExpectedFinding {
 impl ExpectedFinding {
     fn matches(&self, f: &FindingRecord) -> bool {
         self.rule == f.rule
-            && self.effect == f.effect
-            && self.instrument.as_ref().is_none_or(|i| *i == f.instrument)
+            && f.effect == self.effect
+            && self.instrument.as_ref().is_none_or(|i| f.instrument == *i)
             && self.article.as_ref().is_none_or(|a| *a == f.article)
     }
 }

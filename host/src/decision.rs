@@ -3,6 +3,7 @@
 
 use crate::reference::DataSet;
 use crate::route::Involvement;
+use attest_rules::model::{Country, Role};
 use attest_rules::Outcome;
 use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
@@ -25,11 +26,11 @@ pub struct Decision {
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct FindingRecord {
-    pub policy: String,
+    pub policy: Label,
     pub rule: String,
-    pub instrument: String,
+    pub instrument: Label,
     pub article: String,
-    pub effect: String,
+    pub effect: Label,
     pub message: String,
     pub evidence: Vec<String>,
     /// Present (as `false`) only when the instrument did not bind the
@@ -44,17 +45,100 @@ fn is_true(b: &bool) -> bool {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Evaluation {
-    pub policy: String,
-    pub version: String,
-    pub state: String,
-    pub role: String,
-    pub sha256: String,
+    pub policy: Label,
+    pub version: Label,
+    pub state: Country,
+    pub role: Role,
+    pub sha256: Label,
     #[serde(serialize_with = "outcome")]
     pub outcome: Outcome,
     pub fuel: u64,
     /// Present only when the plug-in faulted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+}
+
+/// Text that many decisions repeat: a plug-in's id, version or module
+/// hash, an instrument, an effect. Shared or static instead of copied into
+/// each decision: copying them was half of the 53 allocations of screening
+/// a generated application (`docs/performance.md`). Serialised, compared
+/// and displayed as the text it holds.
+#[derive(Clone, Debug)]
+pub enum Label {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl Label {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Label::Static(s) => s,
+            Label::Shared(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for Label {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Label {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl From<&'static str> for Label {
+    fn from(s: &'static str) -> Label {
+        Label::Static(s)
+    }
+}
+
+impl From<String> for Label {
+    fn from(s: String) -> Label {
+        Label::Shared(s.into())
+    }
+}
+
+impl PartialEq for Label {
+    fn eq(&self, other: &Label) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Label {}
+
+impl PartialEq<str> for Label {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Label {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for Label {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Label {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 #[derive(Clone, Debug)]

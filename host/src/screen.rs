@@ -6,7 +6,7 @@
 use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::config::PolicyEntry;
-use crate::decision::{Decision, Evaluation, FindingRecord, Provenance, RunData};
+use crate::decision::{Decision, Evaluation, FindingRecord, Label, Provenance, RunData};
 use crate::manifest::InForce;
 use crate::reference::{hex, DataError, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
@@ -111,6 +111,8 @@ impl std::error::Error for SetupError {}
 /// the states and roles it serves.
 pub struct Registered {
     pub plugin: Loaded,
+    /// What every evaluation record of this plug-in repeats.
+    labels: Labels,
     pub origin: String,
     pub states: Vec<StateSelector>,
     pub roles: Vec<Role>,
@@ -179,6 +181,7 @@ impl Screener {
                 };
                 Registered {
                     in_force,
+                    labels: Labels::of(&plugin),
                     plugin,
                     origin: entry.origin,
                     states: entry.states,
@@ -360,7 +363,7 @@ impl Session<'_> {
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };
-                evaluations.push(record(&entry.plugin, who, result, &mut findings));
+                evaluations.push(record(&entry.labels, who, result, &mut findings));
             }
             if !ran {
                 not_covered.push(who);
@@ -384,38 +387,59 @@ impl Session<'_> {
     }
 }
 
+/// A plug-in's id, version, module hash and instrument, made once and
+/// shared by each of its evaluation records.
+struct Labels {
+    id: Label,
+    version: Label,
+    sha256: Label,
+    instrument: Label,
+}
+
+impl Labels {
+    fn of(plugin: &Loaded) -> Labels {
+        let (id, version, sha256, instrument) = match plugin {
+            Loaded::Ready(p) => (
+                p.manifest.id.clone(),
+                p.manifest.version.clone(),
+                p.sha256.clone(),
+                p.manifest.instrument.clone().into(),
+            ),
+            Loaded::Broken {
+                id,
+                version,
+                sha256,
+                ..
+            } => (
+                id.clone(),
+                version.clone(),
+                sha256.clone(),
+                Label::from("national"),
+            ),
+        };
+        Labels {
+            id: id.into(),
+            version: version.into(),
+            sha256: sha256.into(),
+            instrument,
+        }
+    }
+}
+
 /// Turns one plug-in run into its evaluation record, appending findings.
 fn record(
-    plugin: &Loaded,
+    labels: &Labels,
     who: Involvement,
     result: Result<crate::sandbox::Evaluated, Fault>,
     findings: &mut Vec<FindingRecord>,
 ) -> Evaluation {
-    let (id, version, sha256, instrument) = match plugin {
-        Loaded::Ready(p) => (
-            p.manifest.id.clone(),
-            p.manifest.version.clone(),
-            p.sha256.clone(),
-            p.manifest.instrument.clone(),
-        ),
-        Loaded::Broken {
-            id,
-            version,
-            sha256,
-            ..
-        } => (
-            id.clone(),
-            version.clone(),
-            sha256.clone(),
-            "national".into(),
-        ),
-    };
+    let id = &labels.id;
     let mut evaluation = Evaluation {
         policy: id.clone(),
-        version,
-        state: who.state.to_string(),
-        role: who.role.to_string(),
-        sha256,
+        version: labels.version.clone(),
+        state: who.state,
+        role: who.role,
+        sha256: labels.sha256.clone(),
         outcome: Outcome::Refer,
         fuel: 0,
         fault: None,
@@ -439,7 +463,7 @@ fn record(
             findings.push(FindingRecord {
                 policy: id.clone(),
                 rule: FAULT_RULE.into(),
-                instrument,
+                instrument: labels.instrument.clone(),
                 article: "plug-in fault".into(),
                 effect: "refer".into(),
                 message: format!(

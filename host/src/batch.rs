@@ -227,12 +227,7 @@ fn screen_record(
                 Outcome::Deny => counts.deny += 1,
             }
             // Written straight into the chunk's buffer: no string per line.
-            let start = out.text.len();
-            if let Err(e) = serde_json::to_writer(&mut out.text, &decision) {
-                out.text.truncate(start);
-                let line = json!({"error": format!("decision not serialisable: {e}")});
-                out.text.extend_from_slice(line.to_string().as_bytes());
-            }
+            decision.write_line(&mut out.text);
             recording.then(|| {
                 let app = &parsed.application;
                 let json = serde_json::to_string(app).unwrap_or_default();

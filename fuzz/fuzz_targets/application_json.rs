@@ -1,11 +1,18 @@
-//! Application parsing and validation, JSON: never panics, and a valid
-//! application's canonical JSON validates back to the same application.
+//! Application parsing and validation, JSON: never panics, a valid
+//! application's canonical JSON validates back to the same application,
+//! and the plain-JSON reader gives serde_json's tree for everything it
+//! reads (it must never accept what serde_json refuses).
 #![no_main]
 use attest::application::{parse, Format};
+use attest::document::{plain_json, Node};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    if let Some(fast) = plain_json::read(text) {
+        let slow: Node = serde_json::from_str(text).expect("serde_json reads what the plain reader reads");
+        assert_eq!(fast, slow);
+    }
     if let Ok(parsed) = parse(text, Format::Json, false) {
         let json = serde_json::to_string(&parsed.application).expect("canonical JSON");
         let again = parse(&json, Format::Json, true)

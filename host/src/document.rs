@@ -11,6 +11,8 @@
 //! "destination":"KE"}` would have been screened as KE; the validator now
 //! refuses it, naming the field (`application`).
 
+pub mod plain_json;
+
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -47,9 +49,13 @@ impl<'a> Table<'a> {
 }
 
 impl<'a> Node<'a> {
-    /// Parses a JSON document.
+    /// Parses a JSON document: plain JSON directly, anything else (and
+    /// every error) with serde_json (`plain_json`).
     pub fn from_json(text: &'a str) -> Result<Node<'a>, serde_json::Error> {
-        serde_json::from_str(text)
+        match plain_json::read(text) {
+            Some(node) => Ok(node),
+            None => serde_json::from_str(text),
+        }
     }
 
     /// Parses a TOML document; its dates become `YYYY-MM-DD` text, as JSON

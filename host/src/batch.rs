@@ -32,7 +32,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use input::{Chunk, Origin, Record, IO_BUFFER};
+use input::{Chunk, Origin, Record, Spares, IO_BUFFER};
 
 /// Which date each application is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -185,12 +185,12 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(io::Error) -> BatchError {
 fn screen_chunk(
     session: &mut Session<'_>,
     chunk: &Chunk,
-    room: usize,
+    text: Vec<u8>,
     opts: &Options,
     recording: bool,
 ) -> Screened {
     let mut out = Screened {
-        text: Vec::with_capacity(room),
+        text,
         lines: Vec::with_capacity(chunk.records.len()),
         counts: Summary::default(),
     };
@@ -410,13 +410,16 @@ pub fn run(
     let stop = &stop;
     let job_rx = Mutex::new(job_rx);
     let mut read_error: Option<BatchError> = None;
+    // Input chunks go reader -> worker -> back; output chunks worker ->
+    // writer -> back.
+    let (inputs, outputs) = (&Spares::default(), &Spares::default());
 
     std::thread::scope(|scope| -> Result<(), BatchError> {
         // The reader owns the sender: when it finishes, the channel closes
         // and the workers stop.
         let reader = scope.spawn(move || -> Result<(), BatchError> {
             let mut index = 0u64;
-            input::read_chunks(input, skip, |chunk| {
+            input::read_chunks(input, skip, inputs, |chunk| {
                 let sent = !stop.load(Ordering::Relaxed) && job_tx.send((index, chunk)).is_ok();
                 index += 1;
                 sent
@@ -424,7 +427,8 @@ pub fn run(
         });
         for _ in 0..jobs {
             let (job_rx, done_tx) = (&job_rx, done_tx.clone());
-            scope.spawn(move || worker(screener, job_rx, done_tx, opts, recording));
+            let spares = (inputs, outputs);
+            scope.spawn(move || worker(screener, job_rx, done_tx, spares, opts, recording));
         }
         drop(done_tx);
 
@@ -453,6 +457,7 @@ pub fn run(
                 }
                 summary.add(&screened.counts);
                 progress.advance(screened.lines.len() as u64);
+                outputs.give(screened.text);
                 next += 1;
             }
         }
@@ -518,6 +523,7 @@ fn worker(
     screener: &Screener,
     jobs: &Mutex<Receiver<(u64, Chunk)>>,
     done: std::sync::mpsc::SyncSender<(u64, Screened)>,
+    (inputs, outputs): (&Spares, &Spares),
     opts: &Options,
     recording: bool,
 ) {
@@ -530,7 +536,9 @@ fn worker(
             Err(_) => return,
         };
         let Ok((index, chunk)) = job else { return };
-        let screened = screen_chunk(&mut session, &chunk, room, opts, recording);
+        let text = outputs.take(room);
+        let screened = screen_chunk(&mut session, &chunk, text, opts, recording);
+        inputs.give(chunk.text);
         room = screened.text.len();
         if done.send((index, screened)).is_err() {
             return;

@@ -196,10 +196,11 @@ fn line_len(line: &[u8]) -> usize {
 /// reads it); such lines are not records.
 fn is_blank(line: &[u8]) -> bool {
     let rest = line.trim_ascii();
-    // A record starts with `{`: only a line starting with a non-ASCII
-    // byte needs the full check.
+    // A record starts with `{`; any other line gets the full check, which
+    // also knows white space that `trim_ascii` does not (vertical tab,
+    // and all of Unicode's).
     rest.is_empty()
-        || (rest[0] >= 0x80 && std::str::from_utf8(rest).is_ok_and(|s| s.trim().is_empty()))
+        || (rest[0] != b'{' && std::str::from_utf8(rest).is_ok_and(|s| s.trim().is_empty()))
 }
 
 /// How many records `input` holds, for the progress bar's ETA.
@@ -226,6 +227,7 @@ mod tests {
         assert_eq!(line_len(b"{}"), 2);
         assert_eq!(line_len(b"\r"), 1);
         assert!(is_blank(b"") && is_blank(b" \t ") && is_blank("\u{a0} \u{2003}".as_bytes()));
+        assert!(is_blank(b"\x0b") && is_blank(b" \x0b\x0c "));
         assert!(!is_blank(b" {}") && !is_blank("\u{a0}x".as_bytes()) && !is_blank(b"\xff"));
     }
 }

@@ -1,10 +1,15 @@
 //! The ABI encoding: what the host writes the guest reads back exactly, and
 //! damaged bytes on either side are errors, never panics or huge
-//! allocations.
+//! allocations. The second half is the view request (ABI v3,
+//! `attest_rules::abi::view`): damaged codes are refused where a policy
+//! reads them, never misread, and a plug-in sent the form it does not read
+//! says so, naming the manifest key.
 
 mod common;
+use attest::sandbox::{Fault, Isolation, Limits, Sandbox};
 use attest_rules::abi::codec::{self, Request, Response};
-use attest_rules::model::Role;
+use attest_rules::abi::view::{self, RequestView, Text};
+use attest_rules::model::{Application, Country, Date, Role};
 use attest_rules::reference::ReferenceData;
 use attest_rules::{Effect, Instrument, Rule};
 use common::*;
@@ -185,10 +190,50 @@ fn the_abi_document_lists_every_code_as_the_code_assigns_it() {
     }
 }
 
-/// Everything the in-place view shows of `bytes`, as text, or `None` if
-/// it refuses them: at parse, or when a list or string is read.
+/// The host encodes an application once per screening: re-addressing the
+/// request gives the bytes encoding it for that state and role gives, and
+/// the application part is the canonical encoding `input_sha256` hashes.
+#[test]
+fn a_readdressed_request_is_the_request_encoded_for_its_new_address() {
+    let (mut fresh, mut reused, mut canonical) = (Vec::new(), Vec::new(), Vec::new());
+    for n in 0..500 {
+        let app = attest::workload::application(5, n);
+        codec::encode_request(app.submitted, c("GB"), Role::Export, &app, &mut reused);
+        codec::readdress_request(&mut reused, date("2031-02-03"), c("KE"), Role::Import);
+        codec::encode_request(date("2031-02-03"), c("KE"), Role::Import, &app, &mut fresh);
+        assert_eq!(reused, fresh, "application {n}");
+        canonical.clear();
+        codec::encode(&app, &mut canonical);
+        assert_eq!(
+            codec::application_bytes(&fresh),
+            canonical,
+            "application {n}"
+        );
+    }
+    let mut short = vec![1, 2, 3];
+    codec::readdress_request(&mut short, date("2031-02-03"), c("KE"), Role::Import);
+    assert_eq!(short, [1, 2, 3], "bytes too short are left alone");
+    assert!(codec::application_bytes(&short).is_empty());
+}
+
+/// A decoder refuses a section table that disagrees with where a field
+/// lies, naming the field.
+#[test]
+fn a_section_table_that_misplaces_a_field_is_refused() {
+    let (_, bytes) = request_bytes();
+    let route = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("route");
+    let mut damaged = bytes.clone();
+    damaged[route] = damaged[route].wrapping_add(1);
+    let err = codec::decode::<Request>(&damaged).unwrap_err().to_string();
+    assert!(
+        err.contains("the section table puts `route` at byte"),
+        "{err}"
+    );
+}
+
+/// Everything the view shows of `bytes`, as text, or `None` if it refuses
+/// them: at parse, or when a list or string is read.
 fn shown_by_view(bytes: &[u8]) -> Option<String> {
-    use attest_rules::abi::view::{RequestView, Text};
     let view = RequestView::parse(bytes).ok()?;
     let text = |t: Text<'_>| t.to_str().ok().map(str::to_string);
     let optional = |t: Option<Text<'_>>| t.map(text).map_or(Some(None), |t| t.map(Some));
@@ -222,13 +267,13 @@ fn shown_by_view(bytes: &[u8]) -> Option<String> {
     Some(out)
 }
 
-/// What the view should show of `req`, in the form of [`shown_by_view`].
-fn shown_by_request(req: &Request) -> String {
-    let app = &req.application;
+/// What the view should show of `app` addressed so, in the form of
+/// [`shown_by_view`].
+fn shown_by_application(as_of: Date, state: Country, role: Role, app: &Application) -> String {
     let mut out = format!(
         "{:?}",
         (
-            (req.as_of, req.state, req.role, app.id.clone()),
+            (as_of, state, role, app.id.clone()),
             (app.kind, app.licensing_state, app.submitted),
             (app.route.origin, app.route.destination, app.route.transport),
             app.route.transit.clone(),
@@ -256,159 +301,172 @@ fn shown_by_request(req: &Request) -> String {
     out
 }
 
-/// The in-place view reads exactly what decoding reads, on varied requests.
+fn example_view() -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let app = clean_export();
+    view::encode_request(date("2026-11-20"), c("GB"), Role::Export, &app, &mut bytes);
+    bytes
+}
+
 #[test]
-fn the_in_place_view_agrees_with_the_decoded_request() {
+fn the_view_shows_exactly_what_the_application_holds() {
     let mut buf = Vec::new();
     for n in 0..2_000 {
         let app = attest::workload::application(3, n);
-        codec::encode_request(app.submitted, c("GB"), Role::Transit, &app, &mut buf);
-        let request = codec::decode::<Request>(&buf).unwrap();
-        assert_eq!(shown_by_view(&buf), Some(shown_by_request(&request)));
+        view::encode_request(app.submitted, c("GB"), Role::Transit, &app, &mut buf);
+        let expected = shown_by_application(app.submitted, c("GB"), Role::Transit, &app);
+        assert_eq!(shown_by_view(&buf), Some(expected), "application {n}");
     }
+    let app = clean_export();
+    let expected = shown_by_application(date("2026-11-20"), c("GB"), Role::Export, &app);
+    assert_eq!(shown_by_view(&example_view()), Some(expected));
 }
 
-/// The host encodes an application once per screening: re-addressing the
-/// request gives the bytes encoding it for that state and role gives, and
-/// the application part is the canonical encoding `input_sha256` hashes.
+/// The host encodes the view once per application and re-addresses it
+/// for each plug-in that reads it.
 #[test]
-fn a_readdressed_request_is_the_request_encoded_for_its_new_address() {
-    let (mut fresh, mut reused, mut canonical) = (Vec::new(), Vec::new(), Vec::new());
+fn a_readdressed_view_is_the_view_encoded_for_its_new_address() {
+    let (mut fresh, mut reused) = (Vec::new(), Vec::new());
     for n in 0..500 {
         let app = attest::workload::application(5, n);
-        codec::encode_request(app.submitted, c("GB"), Role::Export, &app, &mut reused);
-        codec::readdress_request(&mut reused, date("2031-02-03"), c("KE"), Role::Import);
-        codec::encode_request(date("2031-02-03"), c("KE"), Role::Import, &app, &mut fresh);
+        view::encode_request(app.submitted, c("GB"), Role::Export, &app, &mut reused);
+        view::readdress_request(&mut reused, date("2031-02-03"), c("KE"), Role::Import);
+        view::encode_request(date("2031-02-03"), c("KE"), Role::Import, &app, &mut fresh);
         assert_eq!(reused, fresh, "application {n}");
-        canonical.clear();
-        codec::encode(&app, &mut canonical);
-        assert_eq!(
-            codec::application_bytes(&fresh),
-            canonical,
-            "application {n}"
-        );
     }
     let mut short = vec![1, 2, 3];
-    codec::readdress_request(&mut short, date("2031-02-03"), c("KE"), Role::Import);
+    view::readdress_request(&mut short, date("2031-02-03"), c("KE"), Role::Import);
     assert_eq!(short, [1, 2, 3], "bytes too short are left alone");
-    assert!(codec::application_bytes(&short).is_empty());
 }
 
-/// The view never shows a value the request does not hold. On every
-/// truncation and every damaged byte, it either refuses the bytes (at
-/// parse, or when the damaged list or string is read) or shows what
-/// decoding shows, or, where decoding fails on a part the view does not
-/// expose, what the undamaged request shows. It never panics.
+/// Strings lie at the end, so every truncation cuts something the view
+/// shows: it is refused, at parse or where it is read, never shown short.
 #[test]
-fn the_in_place_view_never_shows_what_the_request_does_not_hold() {
-    let (request, bytes) = request_bytes();
-    let original = shown_by_request(&request);
-    let check = |damaged: &[u8], what: &str| {
-        let Some(shown) = shown_by_view(damaged) else {
-            return;
-        };
-        match codec::decode::<Request>(damaged) {
-            Ok(decoded) => assert_eq!(shown, shown_by_request(&decoded), "{what}"),
-            Err(_) => assert_eq!(shown, original, "{what}"),
-        }
-    };
+fn every_truncation_of_a_view_is_refused() {
+    let bytes = example_view();
     for len in 0..bytes.len() {
-        check(&bytes[..len], &format!("prefix of {len} bytes"));
-    }
-    // The last field (`sale`) is not exposed: a truncation inside it is
-    // the view's only blind spot, and it shows the request unchanged. One
-    // byte earlier, the table points past the end.
-    let sale = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("sale");
-    let sale_at = u32::from_le_bytes(bytes[sale..sale + 4].try_into().unwrap()) as usize;
-    assert_eq!(
-        shown_by_view(&bytes[..bytes.len() - 1]),
-        Some(original.clone())
-    );
-    assert!(shown_by_view(&bytes[..sale_at - 1]).is_none());
-    let mut trailing = bytes.clone();
-    trailing.push(0);
-    check(&trailing, "a trailing byte");
-    for at in 0..bytes.len() {
-        for value in [0u8, 1, 2, 0x7f, 0xc3, 0xff] {
-            let mut damaged = bytes.clone();
-            damaged[at] = value;
-            check(&damaged, &format!("byte {at} set to {value:#x}"));
-        }
+        assert_eq!(shown_by_view(&bytes[..len]), None, "{len} bytes");
     }
 }
 
-/// A decoder refuses a section table that disagrees with where a field
-/// lies, naming the field.
+/// Every byte that holds a code, a state, a date or flags is checked: an
+/// impossible value there is refused, naming what it should have been,
+/// and never read as another value.
 #[test]
-fn a_section_table_that_misplaces_a_field_is_refused() {
-    let (_, bytes) = request_bytes();
-    let route = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("route");
-    let mut damaged = bytes.clone();
-    damaged[route] = damaged[route].wrapping_add(1);
-    let err = codec::decode::<Request>(&damaged).unwrap_err().to_string();
-    assert!(
-        err.contains("the section table puts `route` at byte"),
-        "{err}"
-    );
-    // The view reads the route from there, so it refuses it too.
-    assert!(attest_rules::abi::view::RequestView::parse(&damaged).is_err());
-}
-
-/// Fields the view exposes are checked when it is parsed; list items and
-/// strings when a policy reads them, and a damaged one stops the
-/// evaluation (in a plug-in, a trap the host reports as a fault: refer);
-/// what it does not expose (the applicant) is not looked at, because no
-/// policy reading the view can see it.
-#[test]
-fn the_in_place_view_checks_what_a_policy_reads() {
-    use attest_rules::abi::view::RequestView;
-    let (request, bytes) = request_bytes();
-    let app = &request.application;
-    // Where a string's bytes start, found with its length prefix so that
-    // a name cannot match inside a longer one.
-    let find = |text: &str| {
-        let mut encoded = (text.len() as u32).to_le_bytes().to_vec();
-        encoded.extend_from_slice(text.as_bytes());
-        4 + bytes
-            .windows(encoded.len())
-            .position(|w| w == encoded)
-            .unwrap_or_else(|| panic!("{text} is in the request"))
-    };
-    let damage = |at: usize| {
+fn an_impossible_code_anywhere_is_refused_where_it_is_read() {
+    let bytes = example_view();
+    let app = clean_export();
+    let (transit, parties) = (view::HEADER, view::HEADER + 2 * app.route.transit.len());
+    let goods = parties + view::PARTY * app.parties.len();
+    let mut coded: Vec<(usize, &str)> = (0..24).map(|at| (at, "header")).collect();
+    coded.extend((0..2 * app.route.transit.len()).map(|i| (transit + i, "transit")));
+    for p in 0..app.parties.len() {
+        coded.extend((0..5).map(|i| (parties + view::PARTY * p + i, "party")));
+    }
+    for g in 0..app.goods.len() {
+        coded.extend([0, 2, 3].map(|i| (goods + view::GOODS * g + i, "goods")));
+    }
+    assert!(coded.iter().any(|(_, what)| *what == "party"));
+    assert!(coded.iter().any(|(_, what)| *what == "goods"));
+    for (at, what) in coded {
         let mut damaged = bytes.clone();
         damaged[at] = 0xff;
-        damaged
-    };
-    // The end user's type code follows its name and its state's two bytes.
-    let end_user = &app.parties[1];
-    let code_at = find(&end_user.name) + end_user.name.len() + 2;
-    let bad_code = damage(code_at);
-    assert!(codec::decode::<Request>(&bad_code).is_err());
-    let view = RequestView::parse(&bad_code).unwrap();
-    let parties: Vec<_> = view.parties.items().collect();
-    assert!(parties[0].is_ok());
-    let err = parties[1].clone().unwrap_err().to_string();
-    assert!(err.contains("not a valid PartyType"), "{err}");
-    let walk = std::panic::catch_unwind(|| view.parties.iter().count());
-    assert!(
-        walk.is_err(),
-        "iterating a damaged list must stop the evaluation"
+        assert_eq!(shown_by_view(&damaged), None, "{what} byte {at}");
+    }
+    // The message names the field's type and the byte.
+    let end_user_type = parties + view::PARTY + 1;
+    let mut damaged = bytes.clone();
+    damaged[end_user_type] = 9;
+    let view = RequestView::parse(&damaged).unwrap();
+    let err = view.parties.get(1).unwrap().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        format!("byte {end_user_type}: 9 is not a valid PartyType")
     );
+    assert!(view.parties.get(0).unwrap().is_ok());
+    let walk = std::panic::catch_unwind(|| view.parties.iter().count());
+    assert!(walk.is_err(), "walking a damaged list stops the evaluation");
+}
 
-    let mut bad_destination = bytes.clone();
-    let route = codec::REQUEST_HEADER + 4 * attest_rules::Application::section("route");
-    let route_at = u32::from_le_bytes(bytes[route..route + 4].try_into().unwrap()) as usize;
-    bad_destination[route_at + 2] = b'1';
-    assert!(RequestView::parse(&bad_destination).is_err());
+/// A string that is not UTF-8 is reported when read, and stops the
+/// evaluation if a policy takes it as text; one a policy does not read
+/// costs nothing and stops nothing.
+#[test]
+fn a_damaged_string_stops_only_the_policy_that_reads_it() {
+    let app = clean_export();
+    let mut bytes = example_view();
+    // Where the end user's record says its name lies.
+    let record = view::HEADER + 2 * app.route.transit.len() + view::PARTY;
+    let at = u32::from_le_bytes(bytes[record + 8..record + 12].try_into().unwrap()) as usize;
+    assert!(!app.parties[1].name.is_empty());
+    bytes[at] = 0xff;
+    let view = RequestView::parse(&bytes).unwrap();
+    let end_user = view.parties.get(1).unwrap().unwrap();
+    assert!(end_user.name.to_str().is_err());
+    assert!(std::panic::catch_unwind(|| end_user.name.as_str()).is_err());
+    assert_eq!(end_user.party_type, app.parties[1].party_type);
+    assert_eq!(view.destination, app.route.destination);
+}
 
-    let bad_name = damage(find(&end_user.name));
-    assert!(codec::decode::<Request>(&bad_name).is_err());
-    let view = RequestView::parse(&bad_name).unwrap();
-    let name = view.parties.iter().nth(1).unwrap().name;
-    assert!(name.to_str().is_err());
-    assert!(std::panic::catch_unwind(|| name.as_str()).is_err());
+/// Any single damaged byte, anywhere: refused or shown, never a panic.
+#[test]
+fn no_damaged_byte_makes_the_view_panic() {
+    let bytes = example_view();
+    for at in 0..bytes.len() {
+        for value in [0u8, 1, 0x7f, 0x80, 0xff] {
+            let mut damaged = bytes.clone();
+            damaged[at] = value;
+            let _ = shown_by_view(&damaged);
+        }
+    }
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert!(
+        shown_by_view(&trailing).is_some(),
+        "bytes past the strings are not read"
+    );
+}
 
-    let bad_applicant = damage(find(&app.applicant.name));
-    assert!(codec::decode::<Request>(&bad_applicant).is_err());
-    assert!(RequestView::parse(&bad_applicant).is_ok());
+/// A plug-in sent the form it does not read fails with a message that
+/// names the manifest key, and the host refers the application.
+#[test]
+fn a_plugin_sent_the_other_form_says_which_key_to_fix() {
+    let app = clean_export();
+    let mut full = Vec::new();
+    codec::encode_request(app.submitted, c("GB"), Role::Export, &app, &mut full);
+    let view_bytes = example_view();
+    let err = RequestView::parse(&full).unwrap_err().to_string();
+    assert!(err.contains("the host sent the full request"), "{err}");
+
+    let sandbox = Sandbox::new(Limits {
+        isolation: Isolation::Reuse,
+        ..Limits::default()
+    })
+    .unwrap();
+    let mut data = Vec::new();
+    codec::encode(&ReferenceData::default(), &mut data);
+    let load = |name: &str| {
+        let path = format!(
+            "{}/../policies/dist/{name}.wasm",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        sandbox
+            .load(&std::fs::read(path).unwrap(), data.clone())
+            .unwrap()
+    };
+    for (plugin, sent, wrong) in [("comparison", "full", &full), ("fp", "view", &view_bytes)] {
+        let plugin = load(plugin);
+        let mut evaluator = plugin.evaluator();
+        match evaluator.evaluate(wrong) {
+            Err(Fault::Reported(message)) => {
+                assert!(
+                    message.contains(&format!("the host sent the {sent} request"))
+                        && message.contains("`request` key"),
+                    "{message}"
+                );
+            }
+            Err(other) => panic!("{sent} request to the wrong plug-in: {other}"),
+            Ok(_) => panic!("{sent} request to the wrong plug-in was evaluated"),
+        }
+    }
 }

@@ -168,10 +168,14 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
     let shown = text(&inspect);
     assert!(inspect.status.success(), "{shown}");
     assert!(
-        shown.contains("manifest xq 0.1.0 [national] ABI v2") && shown.contains("imports  none"),
+        shown.contains("manifest xq 0.1.0 [national] ABI v3") && shown.contains("imports  none"),
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");
+    assert!(
+        shown.contains("request  full (the plug-in decodes it)"),
+        "{shown}"
+    );
     assert!(
         shown.contains("frozen   yes: fresh instances start from it as initialised"),
         "{shown}"

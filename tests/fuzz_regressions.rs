@@ -5,6 +5,7 @@
 
 mod common;
 use attest_rules::abi::codec::{self, Request, Response};
+use attest_rules::abi::view;
 use attest_rules::model::Role;
 use attest_rules::{Effect, Instrument, Rule};
 use common::clean_export;
@@ -27,11 +28,15 @@ fn seeds() -> Vec<(&'static str, String, Vec<u8>)> {
         &app,
         &mut request,
     );
-    out.push((
-        "request_view",
-        "gb-ke-export.bin".to_string(),
-        request.clone(),
-    ));
+    let mut view_request = Vec::new();
+    view::encode_request(
+        app.submitted,
+        app.licensing_state,
+        Role::Export,
+        &app,
+        &mut view_request,
+    );
+    out.push(("request_view", "gb-ke-export.bin".to_string(), view_request));
     out.push(("guest_request", "gb-ke-export.bin".to_string(), request));
     let rule = Rule {
         id: "att.6-1.un-arms-embargo",

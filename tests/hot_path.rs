@@ -6,6 +6,7 @@
 
 use attest::sandbox::{Isolation, Limits, Sandbox};
 use attest_rules::abi::codec::{self, Reused};
+use attest_rules::abi::view;
 use attest_rules::comparison;
 use attest_rules::model::Role;
 use attest_rules::reference::ReferenceData;
@@ -64,7 +65,8 @@ fn a_reused_instance_screens_without_allocating_on_the_host() {
         .collect();
     let (mut request, mut findings) = (Vec::new(), Reused::default());
     let mut screen = |app: &attest_rules::Application| {
-        codec::encode_request(
+        // The plug-in reads the view request (`request = "view"`).
+        view::encode_request(
             app.submitted,
             app.licensing_state,
             Role::Export,

@@ -421,7 +421,7 @@ fn a_module_with_one_byte_changed_is_refused_before_anything_runs() {
 #[test]
 fn a_pinned_module_built_for_another_abi_version_is_refused_from_its_manifest() {
     let mut wat = plugins::Wat::benign("future");
-    wat.manifest_abi = 3;
+    wat.manifest_abi = 4;
     let wasm = wat.wasm();
     let mut config = plugins::config_with(wasm.clone(), "future");
     let entry = config.policies.last_mut().unwrap();
@@ -431,7 +431,7 @@ fn a_pinned_module_built_for_another_abi_version_is_refused_from_its_manifest() 
     let err = Screener::new(config).err().expect("refused");
     assert!(
         err.to_string()
-            .contains("built for ABI version 3; this host supports 2"),
+            .contains("built for ABI version 4; this host supports 2 and 3"),
         "{err}"
     );
 }
@@ -477,4 +477,42 @@ fn configuration_errors_name_the_key() {
         .unwrap_err()
         .message
         .contains("unknown data set"));
+}
+
+/// A plug-in whose manifest asks for the view request (`request =
+/// "view"`) gets it, next to the bundled plug-ins that decode the full
+/// request, for every state and role it is routed to: no fault, and the
+/// rules that fire are the native rules'.
+#[test]
+fn a_plugin_reading_the_view_screens_next_to_those_decoding_the_full_request() {
+    let wasm = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/dist/comparison.wasm"
+    ))
+    .unwrap();
+    let screener = Screener::new(plugins::config_with(wasm, "comparison")).unwrap();
+    let mut session = screener.session();
+    let mut native = Vec::new();
+    for n in 0..200 {
+        let app = attest::workload::application(11, n);
+        let decision = session.screen(&app, None);
+        let ran: Vec<_> = decision
+            .evaluations
+            .iter()
+            .filter(|e| e.policy == "comparison")
+            .collect();
+        assert!(!ran.is_empty(), "{}: routed to the licensing state", app.id);
+        assert!(ran.iter().all(|e| e.fault.is_none()), "{}: {ran:?}", app.id);
+        assert!(decision.evaluations.iter().all(|e| e.fault.is_none()));
+        native.clear();
+        attest_rules::comparison::run(&app, &mut native);
+        let expected: Vec<&str> = native.iter().map(|f| f.rule.as_str()).collect();
+        let fired: Vec<&str> = decision
+            .findings
+            .iter()
+            .filter(|f| f.policy == "comparison")
+            .map(|f| f.rule.as_str())
+            .collect();
+        assert_eq!(fired, expected.repeat(ran.len()), "{}", app.id);
+    }
 }

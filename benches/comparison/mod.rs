@@ -14,6 +14,7 @@ pub mod rego;
 
 use attest::sandbox::{Evaluator, Fault, Isolation, Limits, Plugin, Sandbox};
 use attest_rules::abi::codec::{self, Reused};
+use attest_rules::abi::view;
 use attest_rules::comparison::{self, Fired};
 use attest_rules::model::Role;
 use attest_rules::{Application, Finding};
@@ -87,7 +88,8 @@ pub struct AttestSession<'p> {
 impl AttestSession<'_> {
     /// Encode, copy in, evaluate, read the findings back.
     pub fn decide(&mut self, app: &Application) -> Result<Fired, Fault> {
-        codec::encode_request(
+        // The plug-in's manifest asks for the view request.
+        view::encode_request(
             app.submitted,
             app.licensing_state,
             Role::Export,

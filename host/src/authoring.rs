@@ -421,7 +421,7 @@ id = "{{name}}"
 version = "0.1.0"
 instrument = "national"
 title = "National licensing policy of {{state}}"
-abi = 2
+abi = 3
 # Reference data sets this policy reads: un-arms-embargoes, eu-arms-embargoes,
 # national-embargoes, treaty-parties, eu-members, risk-register, eu-denials.
 data = []

@@ -912,6 +912,13 @@ fn policy_inspect(path: &Path) -> ExitCode {
             );
             println!("  title    {}", m.title);
             println!(
+                "  request  {}",
+                match m.request {
+                    attest::manifest::RequestForm::Full => "full (the plug-in decodes it)",
+                    attest::manifest::RequestForm::View => "view (read in place)",
+                }
+            );
+            println!(
                 "  data     {}",
                 if m.data.is_empty() {
                     "none".into()
@@ -975,10 +982,7 @@ fn policy_inspect(path: &Path) -> ExitCode {
         });
     match verdict {
         Ok(()) => {
-            println!(
-                "  sandbox  accepted (ABI v{} exports present, initialises)",
-                attest_rules::abi::ABI_VERSION
-            );
+            println!("  sandbox  accepted (ABI exports present, initialises)");
             // Why a plug-in's fresh instances cost more than its peers'
             // is otherwise invisible to its author (docs/abi.md).
             match attest::snapshot::Plan::of(&wasm) {

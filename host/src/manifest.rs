@@ -1,7 +1,7 @@
 //! Plug-in metadata, read from the module's `attest.manifest` custom
 //! section without instantiating or running any of its code.
 
-use attest_rules::abi::{ABI_VERSION, MANIFEST_SECTION};
+use attest_rules::abi::{self, MANIFEST_SECTION};
 use attest_rules::model::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,6 +26,11 @@ pub struct Manifest {
     /// Ids of the rules it can fire, for coverage reports.
     #[serde(default)]
     pub rules: Vec<String>,
+    /// Which form of the request the plug-in reads (ABI v3): the full
+    /// request it decodes (the default), or the view request it reads in
+    /// place (`docs/abi.md`).
+    #[serde(default, skip_serializing_if = "RequestForm::is_full")]
+    pub request: RequestForm,
     /// First day this version of the policy is in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_from: Option<toml::value::Datetime>,
@@ -47,9 +52,16 @@ impl Manifest {
     /// Checks what the host can check without running code: the ABI
     /// version and the effective dates.
     pub fn check(&self) -> Result<(), ManifestError> {
-        if self.abi != ABI_VERSION {
+        if !abi::supported(self.abi) {
             return Err(ManifestError::Invalid(format!(
-                "built for ABI version {}; this host supports {ABI_VERSION}",
+                "built for ABI version {}; this host supports {}",
+                self.abi,
+                supported_versions()
+            )));
+        }
+        if self.request == RequestForm::View && self.abi < 3 {
+            return Err(ManifestError::Invalid(format!(
+                "request = \"view\" needs abi = 3 or later, not {}",
                 self.abi
             )));
         }
@@ -72,6 +84,31 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+}
+
+/// The ABI versions this host runs, for messages: "2 and 3".
+pub fn supported_versions() -> String {
+    let v: Vec<String> = abi::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect();
+    v.join(" and ")
+}
+
+/// The two forms of the evaluation request (`docs/abi.md`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RequestForm {
+    /// The whole application, in the order of its fields; decoded by
+    /// `export_policy!`.
+    #[default]
+    Full,
+    /// The fields most policies read, in fixed-size records; read in place
+    /// by `export_policy!(in_place ...)`.
+    View,
+}
+
+impl RequestForm {
+    fn is_full(&self) -> bool {
+        *self == RequestForm::Full
     }
 }
 
@@ -138,4 +175,39 @@ pub fn read(wasm: &[u8]) -> Result<Manifest, ManifestError> {
         std::str::from_utf8(bytes).map_err(|_| ManifestError::Invalid("not UTF-8".into()))?;
     toml::from_str(text)
         .map_err(|e| ManifestError::Invalid(e.to_string().trim().replace('\n', " ")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(extra: &str) -> Result<Manifest, toml::de::Error> {
+        toml::from_str(&format!(
+            "id = \"x\"\nversion = \"1\"\ninstrument = \"national\"\n{extra}"
+        ))
+    }
+
+    #[test]
+    fn the_request_form_is_full_unless_the_manifest_asks_for_the_view() {
+        assert_eq!(manifest("abi = 2").unwrap().request, RequestForm::Full);
+        let view = manifest("abi = 3\nrequest = \"view\"").unwrap();
+        assert_eq!(view.request, RequestForm::View);
+        assert_eq!(view.check(), Ok(()));
+        let err = manifest("abi = 3\nrequest = \"slice\"").unwrap_err();
+        assert!(err.to_string().contains("unknown variant `slice`"), "{err}");
+    }
+
+    /// A version-2 host would send such a plug-in the full request, so the
+    /// manifest must say it needs version 3.
+    #[test]
+    fn the_view_request_needs_abi_version_3() {
+        let err = manifest("abi = 2\nrequest = \"view\"")
+            .unwrap()
+            .check()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "manifest is not valid: request = \"view\" needs abi = 3 or later, not 2"
+        );
+    }
 }

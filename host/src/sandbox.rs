@@ -124,11 +124,12 @@ impl fmt::Display for Fault {
             ),
             Fault::MissingExport(name) => write!(
                 f,
-                "module does not export `{name}` with the ABI v{ABI_VERSION} signature"
+                "module does not export `{name}` with the signature of ABI v{ABI_VERSION}"
             ),
             Fault::AbiVersion { found } => write!(
                 f,
-                "module implements ABI version {found}; this host supports {ABI_VERSION}"
+                "module implements ABI version {found}; this host supports {}",
+                crate::manifest::supported_versions()
             ),
             Fault::InitFailed(status) => write!(
                 f,
@@ -478,7 +479,7 @@ impl Plugin {
         let found = version
             .call(&mut *store, ())
             .map_err(|e| classify(store, e))?;
-        if found != ABI_VERSION {
+        if !abi::supported(found) {
             return Err(Fault::AbiVersion { found });
         }
         let ptr = live.write_input(&self.data)?;

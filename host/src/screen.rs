@@ -7,11 +7,11 @@ use crate::combine::{combine, FAULT_RULE};
 use crate::config::Config;
 use crate::config::PolicyEntry;
 use crate::decision::{Decision, Evaluation, FindingRecord, Label, Provenance, RunData};
-use crate::manifest::InForce;
+use crate::manifest::{InForce, RequestForm};
 use crate::reference::{hex, DataError, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
-use attest_rules::abi::codec;
+use attest_rules::abi::{codec, view};
 use attest_rules::finding::outcome_of;
 use attest_rules::model::{Application, Date, Role};
 use attest_rules::reference::ReferenceData;
@@ -227,7 +227,7 @@ impl Screener {
         Session {
             screener: self,
             evaluators,
-            buf: Vec::new(),
+            requests: Requests::default(),
         }
     }
 
@@ -336,7 +336,58 @@ fn broken(i: usize, entry: &PolicyEntry, failure: LoadFailure) -> Loaded {
 pub struct Session<'s> {
     screener: &'s Screener,
     evaluators: Vec<Option<Evaluator<'s>>>,
-    buf: Vec<u8>,
+    requests: Requests,
+}
+
+/// One application's requests in the two forms plug-ins read
+/// (`docs/abi.md`), each encoded at most once per application and then
+/// re-addressed for each plug-in: the requests to the plug-ins one
+/// application is routed to differ only in date, state and role.
+#[derive(Default)]
+struct Requests {
+    full: Vec<u8>,
+    view: Vec<u8>,
+    /// Whether `view` holds the current application.
+    view_encoded: bool,
+}
+
+impl Requests {
+    /// Encodes the full request, which every screening needs for
+    /// `input_sha256`; the view is encoded when a plug-in first asks.
+    fn start(&mut self, app: &Application, as_of: Date) {
+        codec::encode_request(
+            as_of,
+            app.licensing_state,
+            Role::Export,
+            app,
+            &mut self.full,
+        );
+        self.view_encoded = false;
+    }
+
+    fn addressed(
+        &mut self,
+        form: RequestForm,
+        app: &Application,
+        as_of: Date,
+        who: Involvement,
+    ) -> &[u8] {
+        match form {
+            RequestForm::Full => {
+                codec::readdress_request(&mut self.full, as_of, who.state, who.role);
+                &self.full
+            }
+            RequestForm::View if self.view_encoded => {
+                view::readdress_request(&mut self.view, as_of, who.state, who.role);
+                &self.view
+            }
+            RequestForm::View => {
+                view::encode_request(as_of, who.state, who.role, app, &mut self.view);
+                self.view_encoded = true;
+                &self.view
+            }
+        }
+    }
 }
 
 impl Session<'_> {
@@ -347,9 +398,10 @@ impl Session<'_> {
         let mut findings = Vec::new();
         let mut evaluations = Vec::new();
         let mut not_covered = Vec::new();
-        // Encoded once; each plug-in's request differs only in its header.
-        codec::encode_request(as_of, app.licensing_state, Role::Export, app, &mut self.buf);
-        let input_sha256 = hex(&Sha256::digest(codec::application_bytes(&self.buf)));
+        self.requests.start(app, as_of);
+        let input_sha256 = hex(&Sha256::digest(codec::application_bytes(
+            &self.requests.full,
+        )));
         for who in involvements(app) {
             let mut ran = false;
             for (i, entry) in self.screener.registry.iter().enumerate() {
@@ -357,9 +409,11 @@ impl Session<'_> {
                     continue;
                 }
                 ran = true;
-                codec::readdress_request(&mut self.buf, as_of, who.state, who.role);
                 let result = match (&mut self.evaluators[i], &entry.plugin) {
-                    (Some(evaluator), Loaded::Ready(_)) => evaluator.evaluate(&self.buf),
+                    (Some(evaluator), Loaded::Ready(plugin)) => {
+                        let form = plugin.manifest.request;
+                        evaluator.evaluate(self.requests.addressed(form, app, as_of, who))
+                    }
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };

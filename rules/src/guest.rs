@@ -19,15 +19,18 @@
 //!
 //! A policy that reads only what [`RequestView`] exposes can skip decoding
 //! the application: `export_policy!(in_place evaluate)` with
-//! `fn evaluate(request: &RequestView<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>)`.
-//! The request is checked just as thoroughly, but nothing is copied
+//! `fn evaluate(request: &RequestView<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>)`,
+//! and `request = "view"` in its manifest, so that the host sends the view
+//! request (fixed-size records read where they lie, `abi::view`). Every
+//! code it reads is checked just as thoroughly, but nothing is copied
 //! (docs/policy-authoring.md, docs/performance.md). On wasm32 this module also supplies
 //! the allocator (an arena reset before every application, so no request
 //! can see memory another left behind through the allocator) and a panic
 //! handler that traps, which the host reports as a `refer`.
 
 use crate::abi::codec::{self, Request, Response};
-use crate::abi::view::RequestView;
+use crate::abi::view::{self, RequestView};
+use crate::abi::wire::{WireError, WireProblem};
 use crate::checks::Context;
 use crate::finding::Finding;
 use crate::model::Application;
@@ -67,7 +70,15 @@ pub fn handle_init(bytes: &[u8]) -> u32 {
 
 /// Decodes a request, runs the policy and encodes its response.
 pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
-    respond(codec::decode::<Request>(bytes), |req, data, findings| {
+    let request = if bytes.starts_with(&view::TAG) {
+        Err(WireError {
+            offset: 0,
+            problem: WireProblem::WrongForm { sent: "view" },
+        })
+    } else {
+        codec::decode::<Request>(bytes)
+    };
+    respond(request, |req, data, findings| {
         let ctx = Context {
             as_of: req.as_of,
             state: req.state,
@@ -95,7 +106,7 @@ pub fn handle_evaluate_in_place(bytes: &[u8], evaluate: EvaluateInPlace) -> Vec<
 /// Runs `policy` on a request that could be read, and encodes the
 /// response: its findings, or why it could not run.
 fn respond<R>(
-    request: Result<R, crate::abi::wire::WireError>,
+    request: Result<R, WireError>,
     policy: impl FnOnce(R, &ReferenceData, &mut Vec<Finding>),
 ) -> Vec<u8> {
     // SAFETY: single-threaded guest; DATA is only written by handle_init.

@@ -1,4 +1,4 @@
-//! Plug-in ABI v2: how the host and a policy plug-in talk.
+//! Plug-in ABI v3: how the host and a policy plug-in talk.
 //!
 //! A plug-in is a WebAssembly core module with **no imports** and these
 //! exports (all integers are `i32`/`i64` as wasm sees them, unsigned here):
@@ -20,12 +20,24 @@ pub mod codec;
 pub mod view;
 pub mod wire;
 
-/// The ABI version this crate implements.
+/// The ABI version this crate implements, and plug-ins built with it
+/// declare.
 ///
-/// Version 2 (this one) added the request's section table and the
-/// `attest_input` buffer, so that one call per application suffices and a
-/// guest reads a field without stepping over the ones before it.
-pub const ABI_VERSION: u32 = 2;
+/// Version 3 (this one) added the view request ([`view`]): fixed-size
+/// records a plug-in reads in place, sent to plug-ins whose manifest says
+/// `request = "view"`. Version 2 added the full request's section table
+/// and the `attest_input` buffer, so that one call per application
+/// suffices.
+pub const ABI_VERSION: u32 = 3;
+
+/// The versions a host built from this crate runs. Version 3 only adds to
+/// version 2, so version-2 plug-ins run unchanged.
+pub const SUPPORTED_VERSIONS: [u32; 2] = [2, 3];
+
+/// Whether a plug-in built for ABI `version` runs on this host.
+pub fn supported(version: u32) -> bool {
+    SUPPORTED_VERSIONS.contains(&version)
+}
 
 /// Name of the custom section that carries the plug-in's manifest.
 pub const MANIFEST_SECTION: &str = "attest.manifest";

@@ -1,28 +1,238 @@
-//! A request read in place: the parts of an application most policies
-//! look at, borrowed from the request bytes instead of decoded into an
-//! owned [`Application`](crate::model::Application).
+//! The view request (ABI v3, `docs/abi.md`): the parts of an application
+//! most policies look at, laid out in fixed-size records that a plug-in
+//! reads where they lie, without decoding anything.
 //!
-//! The request's section table (ABI v2, `docs/abi.md`) says where each
-//! field of the application starts, so [`RequestView::parse`] goes straight
-//! to the fields the view exposes and never steps over the others: its
-//! cost does not grow with the names, addresses and descriptions a policy
-//! does not read. It checks the table (in order, inside the request) and
-//! every code, date and number of those fields exactly as decoding would,
-//! and allocates nothing. Strings stay [`Text`] into the bytes, checked as
-//! UTF-8 when a policy reads them; parties and goods stay bytes that their
-//! iterators check item by item as a policy walks them. The host only ever
-//! writes well-formed requests; should one arrive damaged where a policy
-//! reads it, the evaluation stops with a trap, which the host reports as a
-//! fault of the plug-in (`refer`), so a policy never acts on it.
+//! A plug-in whose manifest says `request = "view"` receives this form
+//! instead of the full request. It starts with a 56-byte header at fixed
+//! offsets (dates, states, codes, and where the transit states, parties,
+//! goods lines and strings lie); each party is a 24-byte record and each
+//! goods line a 48-byte one, so the quantity of the third goods line is
+//! one load at a known offset. Strings are `(offset, length)` pairs into
+//! the request. The ABI v2 request, with its variable-length fields, made
+//! a guest step over and check every item before the one it wanted: the
+//! profile of the comparison plug-in put reading it at over half of a
+//! call (`docs/performance.md`).
 //!
-//! What the view does not expose (the applicant, markings, the transit
-//! consents, end use and sale) a policy reads from the decoded
-//! application instead, with `export_policy!`.
+//! [`RequestView::parse`] checks the header (tag, dates, states, codes,
+//! that every list lies inside the request); records and strings are
+//! checked as a policy reads them, every code exactly as decoding would.
+//! Strings stay [`Text`], checked as UTF-8 only when read. Nothing is
+//! allocated. The host only ever writes well-formed requests; should one
+//! arrive damaged where a policy reads it, the evaluation stops with a
+//! trap, which the host reports as a fault of the plug-in (`refer`), so a
+//! policy never acts on it.
+//!
+//! What the view does not hold (the applicant, markings, the transit
+//! consents, end use and sale) a policy reads from the decoded application
+//! instead, with `export_policy!` and the full request.
 
-use super::codec::{skim_field, Wire, REQUEST_HEADER, SECTION_TABLE};
-use super::wire::{Reader, WireError, WireProblem};
+use super::wire::{WireError, WireProblem};
 use crate::model::*;
+use alloc::vec::Vec;
 use core::marker::PhantomData;
+
+/// The first four bytes of every view request. Read as the `as_of` date
+/// that starts a full request they are no date at all (month 44), so a
+/// plug-in sent the form it does not read can say so.
+pub const TAG: [u8; 4] = *b"AV3\0";
+
+/// Bytes of the header; the transit states follow it.
+pub const HEADER: usize = 56;
+/// Bytes of one party record.
+pub const PARTY: usize = 24;
+/// Bytes of one goods record.
+pub const GOODS: usize = 48;
+
+/// Where each field of the header lies.
+mod at {
+    pub const AS_OF: usize = 4;
+    pub const STATE: usize = 8;
+    pub const ROLE: usize = 10;
+    pub const KIND: usize = 11;
+    pub const SUBMITTED: usize = 12;
+    pub const LICENSING_STATE: usize = 16;
+    pub const ORIGIN: usize = 18;
+    pub const DESTINATION: usize = 20;
+    pub const TRANSPORT: usize = 22;
+    pub const DOCUMENTS: usize = 23;
+    pub const ID: usize = 24;
+    pub const TRANSIT: usize = 32;
+    pub const PARTIES: usize = 40;
+    pub const GOODS: usize = 48;
+}
+
+/// Bits of the header's `documents` byte.
+const IMPORT_LICENCE: u8 = 1;
+const END_USER_CERTIFICATE: u8 = 2;
+
+/// Bits of a party record's flags.
+const REGISTRATION: u8 = 1;
+
+/// Bits of a goods record's flags.
+const DEACTIVATED: u8 = 1;
+const MARKED: u8 = 2;
+const CONTROL_ENTRY: u8 = 4;
+const UNIT_VALUE: u8 = 8;
+const CURRENCY: u8 = 16;
+
+/// `att_category` of a goods line that has none.
+const NO_CATEGORY: u8 = 0xff;
+
+/// Encodes the view request for `app` into `buf` (cleared first), as the
+/// host does for a plug-in whose manifest says `request = "view"`. The
+/// buffer is sized once, records first and strings after them.
+pub fn encode_request(
+    as_of: Date,
+    state: Country,
+    role: Role,
+    app: &Application,
+    buf: &mut Vec<u8>,
+) {
+    let transit_at = HEADER;
+    let parties_at = transit_at + 2 * app.route.transit.len();
+    let goods_at = parties_at + PARTY * app.parties.len();
+    let strings_at = goods_at + GOODS * app.goods.len();
+    let optional = |s: &Option<alloc::string::String>| s.as_ref().map_or(0, |s| s.len());
+    let strings = app.id.len()
+        + app
+            .parties
+            .iter()
+            .map(|p| p.name.len() + optional(&p.registration))
+            .sum::<usize>()
+        + app
+            .goods
+            .iter()
+            .map(|g| g.description.len() + optional(&g.control_entry) + optional(&g.currency))
+            .sum::<usize>();
+    buf.clear();
+    buf.resize(strings_at + strings, 0);
+    let (records, text) = buf.split_at_mut(strings_at);
+    let mut strings = Strings {
+        bytes: text,
+        filled: 0,
+        base: strings_at,
+    };
+
+    records[..4].copy_from_slice(&TAG);
+    put_address(records, as_of, state, role);
+    records[at::KIND] = app.kind.code();
+    put(
+        records,
+        at::SUBMITTED,
+        app.submitted.to_yyyymmdd().to_le_bytes(),
+    );
+    put(records, at::LICENSING_STATE, app.licensing_state.as_bytes());
+    put(records, at::ORIGIN, app.route.origin.as_bytes());
+    put(records, at::DESTINATION, app.route.destination.as_bytes());
+    records[at::TRANSPORT] = app.route.transport.code();
+    let documents = &app.documents;
+    records[at::DOCUMENTS] = flag(documents.import_licence.is_some(), IMPORT_LICENCE)
+        | flag(
+            documents.end_user_certificate.is_some(),
+            END_USER_CERTIFICATE,
+        );
+    put(records, at::ID, strings.put(&app.id));
+    put(
+        records,
+        at::TRANSIT,
+        span(transit_at, app.route.transit.len()),
+    );
+    put(records, at::PARTIES, span(parties_at, app.parties.len()));
+    put(records, at::GOODS, span(goods_at, app.goods.len()));
+
+    for (i, state) in app.route.transit.iter().enumerate() {
+        put(records, transit_at + 2 * i, state.as_bytes());
+    }
+    for (i, p) in app.parties.iter().enumerate() {
+        let r = &mut records[parties_at + PARTY * i..][..PARTY];
+        r[0] = p.role.code();
+        r[1] = p.party_type.code();
+        put(r, 2, p.state.as_bytes());
+        r[4] = flag(p.registration.is_some(), REGISTRATION);
+        put(r, 8, strings.put(&p.name));
+        put(r, 16, strings.option(&p.registration));
+    }
+    for (i, g) in app.goods.iter().enumerate() {
+        let r = &mut records[goods_at + GOODS * i..][..GOODS];
+        r[0] = g.item.code();
+        r[1] = g.att_category.map_or(NO_CATEGORY, AttCategory::code);
+        r[2] = g.manufacture.code();
+        r[3] = flag(g.deactivated, DEACTIVATED)
+            | flag(g.marking.is_some(), MARKED)
+            | flag(g.control_entry.is_some(), CONTROL_ENTRY)
+            | flag(g.unit_value.is_some(), UNIT_VALUE)
+            | flag(g.currency.is_some(), CURRENCY);
+        put(r, 8, g.quantity.to_le_bytes());
+        put(r, 16, g.unit_value.unwrap_or(0.0).to_bits().to_le_bytes());
+        put(r, 24, strings.put(&g.description));
+        put(r, 32, strings.option(&g.control_entry));
+        put(r, 40, strings.option(&g.currency));
+    }
+}
+
+/// Re-addresses a view request in place: another date, state or role, the
+/// same application (as `codec::readdress_request` does for the full
+/// form). Bytes too short to be a view request are left alone.
+pub fn readdress_request(request: &mut [u8], as_of: Date, state: Country, role: Role) {
+    if request.len() >= HEADER {
+        put_address(request, as_of, state, role);
+    }
+}
+
+fn put_address(header: &mut [u8], as_of: Date, state: Country, role: Role) {
+    put(header, at::AS_OF, as_of.to_yyyymmdd().to_le_bytes());
+    put(header, at::STATE, state.as_bytes());
+    header[at::ROLE] = role.code();
+}
+
+fn put<const N: usize>(bytes: &mut [u8], at: usize, value: [u8; N]) {
+    bytes[at..at + N].copy_from_slice(&value);
+}
+
+fn flag(set: bool, bit: u8) -> u8 {
+    if set {
+        bit
+    } else {
+        0
+    }
+}
+
+/// `(offset, count)` of a list, as stored.
+fn span(offset: usize, count: usize) -> [u8; 8] {
+    pair(offset, count)
+}
+
+fn pair(a: usize, b: usize) -> [u8; 8] {
+    // The host refuses applications anywhere near 4 GiB.
+    let (a, b) = (a as u32, b as u32);
+    let mut out = [0; 8];
+    out[..4].copy_from_slice(&a.to_le_bytes());
+    out[4..].copy_from_slice(&b.to_le_bytes());
+    out
+}
+
+/// The strings area while it is filled.
+struct Strings<'b> {
+    bytes: &'b mut [u8],
+    filled: usize,
+    /// Offset of the area from the start of the request.
+    base: usize,
+}
+
+impl Strings<'_> {
+    /// Copies `s` in and returns its `(offset, length)`.
+    fn put(&mut self, s: &str) -> [u8; 8] {
+        let at = self.filled;
+        self.bytes[at..at + s.len()].copy_from_slice(s.as_bytes());
+        self.filled += s.len();
+        pair(self.base + at, s.len())
+    }
+
+    /// An absent string is `(0, 0)`; its flag says it is absent.
+    fn option(&mut self, s: &Option<alloc::string::String>) -> [u8; 8] {
+        s.as_deref().map_or([0; 8], |s| self.put(s))
+    }
+}
 
 /// The evaluation request, read in place.
 #[derive(Clone, Debug)]
@@ -46,170 +256,178 @@ pub struct RequestView<'a> {
     pub end_user_certificate: bool,
 }
 
-/// The rows of the section table the view reads.
-const ID: usize = Application::section("id");
-const KIND: usize = Application::section("kind");
-const LICENSING_STATE: usize = Application::section("licensing_state");
-const SUBMITTED: usize = Application::section("submitted");
-const ROUTE: usize = Application::section("route");
-const PARTIES: usize = Application::section("parties");
-const GOODS: usize = Application::section("goods");
-const DOCUMENTS: usize = Application::section("documents");
-
 impl<'a> RequestView<'a> {
-    /// Checks the header and the section table of `bytes`, and reads the
-    /// fields the view exposes from their sections. The layout is that of
-    /// `Request` in `codec` (a test holds the view to the decoded
-    /// application on generated requests).
+    /// Checks the tag and every field of the header, and that each list
+    /// lies inside `bytes`. Records and strings are checked as they are
+    /// read. A request in the full form (sent to a plug-in whose manifest
+    /// lacks `request = "view"`) is refused as [`WireProblem::WrongForm`].
     pub fn parse(bytes: &'a [u8]) -> Result<RequestView<'a>, WireError> {
-        let mut r = Reader::new(bytes);
-        let (as_of, state, role) = (
-            Date::get(&mut r)?,
-            Country::get(&mut r)?,
-            Role::get(&mut r)?,
-        );
-        let sections = Sections::read(&mut r, bytes)?;
-        let route = |r: &mut Reader<'a>| {
-            let (origin, destination) = (Country::get(r)?, Country::get(r)?);
-            Ok((origin, destination, List::read(r)?, Transport::get(r)?))
+        let header: &[u8; HEADER] = match bytes.first_chunk() {
+            Some(header) => header,
+            None => return Err(error(bytes.len(), WireProblem::Truncated)),
         };
-        let (origin, destination, transit, transport) = sections.whole(ROUTE, route)?;
-        // The documents are skimmed to their end, so that a damaged option
-        // tag cannot turn a present document into an absent one.
-        let documents = |r: &mut Reader<'a>| {
-            let import_licence = present(r, |d: &Documents| &d.import_licence)?;
-            let end_user_certificate = present(r, |d: &Documents| &d.end_user_certificate)?;
-            skim_field(|d: &Documents| &d.transit_consent, r)?;
-            skim_field(|d: &Documents| &d.delivery_verification, r)?;
-            Ok((import_licence, end_user_certificate))
+        if header[..4] != TAG {
+            return Err(error(0, WireProblem::WrongForm { sent: "full" }));
+        }
+        let h = Fields {
+            request: bytes,
+            bytes: header,
+            base: 0,
         };
-        let (import_licence, end_user_certificate) = sections.whole(DOCUMENTS, documents)?;
+        let documents = h.flags(
+            at::DOCUMENTS,
+            "documents flags",
+            IMPORT_LICENCE | END_USER_CERTIFICATE,
+        )?;
         Ok(RequestView {
-            as_of,
-            state,
-            role,
-            id: sections.whole(ID, Text::read)?,
-            kind: sections.whole(KIND, TransferKind::get)?,
-            licensing_state: sections.whole(LICENSING_STATE, Country::get)?,
-            submitted: sections.whole(SUBMITTED, Date::get)?,
-            origin,
-            destination,
-            transit,
-            transport,
-            parties: sections.whole(PARTIES, List::unchecked)?,
-            goods: sections.whole(GOODS, List::unchecked)?,
-            import_licence,
-            end_user_certificate,
+            as_of: h.date(at::AS_OF)?,
+            state: h.country(at::STATE)?,
+            role: h.code(at::ROLE, "Role", Role::from_code)?,
+            id: h.text(at::ID)?,
+            kind: h.code(at::KIND, "TransferKind", TransferKind::from_code)?,
+            licensing_state: h.country(at::LICENSING_STATE)?,
+            submitted: h.date(at::SUBMITTED)?,
+            origin: h.country(at::ORIGIN)?,
+            destination: h.country(at::DESTINATION)?,
+            transit: List::new(&h, at::TRANSIT)?,
+            transport: h.code(at::TRANSPORT, "Transport", Transport::from_code)?,
+            parties: List::new(&h, at::PARTIES)?,
+            goods: List::new(&h, at::GOODS)?,
+            import_licence: documents & IMPORT_LICENCE != 0,
+            end_user_certificate: documents & END_USER_CERTIFICATE != 0,
         })
     }
 }
 
-/// A request's section table, checked: the first field starts right after
-/// the table, each next one no earlier than the one before, none past the
-/// end.
-struct Sections<'a> {
-    bytes: &'a [u8],
-    table: [u32; Application::FIELDS.len()],
+fn error(offset: usize, problem: WireProblem) -> WireError {
+    WireError { offset, problem }
 }
 
-impl<'a> Sections<'a> {
-    fn read(r: &mut Reader<'a>, bytes: &'a [u8]) -> Result<Sections<'a>, WireError> {
-        let mut table = [0u32; Application::FIELDS.len()];
-        let mut earliest = REQUEST_HEADER + SECTION_TABLE;
-        for (row, (entry, field)) in table.iter_mut().zip(Application::FIELDS).enumerate() {
-            let listed = r.u32()?;
-            let at = listed as usize;
-            let first_misplaced = row == 0 && at != earliest;
-            if first_misplaced || at < earliest || at > bytes.len() {
-                return Err(r.error(WireProblem::Section { field, listed }));
-            }
-            (*entry, earliest) = (listed, at);
-        }
-        Ok(Sections { bytes, table })
+/// The fixed-size fields of the header or of one record (`bytes`, which
+/// starts `base` bytes into `request`), read by [`Record`]s; errors name
+/// offsets in the request. Only this module can make or read one.
+pub struct Fields<'a, 'r> {
+    request: &'a [u8],
+    bytes: &'r [u8],
+    base: usize,
+}
+
+impl<'a> Fields<'a, '_> {
+    fn bad(&self, at: usize, what: &'static str, code: u32) -> WireError {
+        error(self.base + at, WireProblem::BadCode { what, code })
     }
 
-    /// A reader of one field's bytes: up to where the next field starts.
-    fn field(&self, row: usize) -> Reader<'a> {
-        let start = self.table[row] as usize;
-        let end = self
-            .table
-            .get(row + 1)
-            .map_or(self.bytes.len(), |&e| e as usize);
-        // `read` checked the range; an empty reader would only report
-        // truncation.
-        Reader::section(self.bytes, start, end).unwrap_or(Reader::new(&[]))
+    fn word(&self, at: usize) -> u32 {
+        let mut w = [0; 4];
+        w.copy_from_slice(&self.bytes[at..at + 4]);
+        u32::from_le_bytes(w)
     }
 
-    /// Reads one field with `read`, which must use up its section.
-    fn whole<T>(
+    fn u64(&self, at: usize) -> u64 {
+        let mut w = [0; 8];
+        w.copy_from_slice(&self.bytes[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+
+    fn date(&self, at: usize) -> Result<Date, WireError> {
+        let v = self.word(at);
+        Date::from_yyyymmdd(v).ok_or_else(|| self.bad(at, "date", v))
+    }
+
+    fn country(&self, at: usize) -> Result<Country, WireError> {
+        let b = [self.bytes[at], self.bytes[at + 1]];
+        Country::from_bytes(b)
+            .ok_or_else(|| self.bad(at, "country code", u16::from_le_bytes(b).into()))
+    }
+
+    fn code<T>(
         &self,
-        row: usize,
-        read: impl FnOnce(&mut Reader<'a>) -> Result<T, WireError>,
+        at: usize,
+        what: &'static str,
+        from: fn(u8) -> Option<T>,
     ) -> Result<T, WireError> {
-        let mut r = self.field(row);
-        let value = read(&mut r)?;
-        r.finish()?;
-        Ok(value)
+        let c = self.bytes[at];
+        from(c).ok_or_else(|| self.bad(at, what, c.into()))
+    }
+
+    /// A byte of flags, refused if it sets a bit outside `known`.
+    fn flags(&self, at: usize, what: &'static str, known: u8) -> Result<u8, WireError> {
+        let f = self.bytes[at];
+        if f & !known != 0 {
+            return Err(self.bad(at, what, f.into()));
+        }
+        Ok(f)
+    }
+
+    /// The string whose `(offset, length)` is at `at`, inside the request.
+    fn text(&self, at: usize) -> Result<Text<'a>, WireError> {
+        let (start, len) = (self.word(at) as usize, self.word(at + 4) as usize);
+        start
+            .checked_add(len)
+            .and_then(|end| self.request.get(start..end))
+            .map(Text)
+            .ok_or(error(self.base + at, WireProblem::Truncated))
+    }
+
+    /// The string at `at` if `present`.
+    fn optional(&self, present: bool, at: usize) -> Result<Option<Text<'a>>, WireError> {
+        if present {
+            self.text(at).map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 
-/// Skims an optional field, saying whether it was there.
-fn present<S, T: Wire>(r: &mut Reader<'_>, field: fn(&S) -> &Option<T>) -> Result<bool, WireError> {
-    let tagged = r.position();
-    skim_field(field, r)?;
-    // An absent option is its one tag byte.
-    Ok(r.position() - tagged > 1)
+/// Reading one record of a list in place.
+pub trait Record<'a>: Sized {
+    /// Bytes of one record.
+    const SIZE: usize;
+    /// Reads one record from its fields.
+    #[doc(hidden)]
+    fn read(record: &Fields<'a, '_>) -> Result<Self, WireError>;
 }
 
-/// Reading one item of a checked list in place.
-pub trait ReadInPlace<'a>: Sized {
-    fn read(r: &mut Reader<'a>) -> Result<Self, WireError>;
+/// The record at `at` of `request`, which its list has checked lies inside.
+fn record<'a, T: Record<'a>>(request: &'a [u8], at: usize) -> Result<T, WireError> {
+    T::read(&Fields {
+        request,
+        bytes: &request[at..at + T::SIZE],
+        base: at,
+    })
 }
 
-impl ReadInPlace<'_> for Country {
-    fn read(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Country::get(r)
+impl Record<'_> for Country {
+    const SIZE: usize = 2;
+    fn read(f: &Fields<'_, '_>) -> Result<Self, WireError> {
+        f.country(0)
     }
 }
 
-/// A list of the request, read item by item.
+/// A list of the request: `count` records from an offset, read one by
+/// one.
 #[derive(Clone, Copy, Debug)]
 pub struct List<'a, T> {
-    /// The items, as encoded (without the count).
-    bytes: &'a [u8],
+    request: &'a [u8],
+    start: u32,
     len: u32,
     item: PhantomData<T>,
 }
 
-impl<'a, T: ReadInPlace<'a>> List<'a, T> {
-    /// Reads and checks every item now, so that iterating cannot fail:
-    /// for short lists inside a section (the transit states).
-    fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
-        let start = r.position() + 4;
-        // `list` refuses a count the remaining bytes cannot hold; a list
-        // of `()` allocates nothing.
-        let len = r.list(|r| T::read(r).map(drop))?.len() as u32;
-        Ok(List {
-            bytes: r.read_since(start),
-            len,
-            item: PhantomData,
-        })
-    }
-
-    /// Takes the count and the rest of the section, leaving the items to
-    /// be checked as they are read: for a list that is a whole section.
-    fn unchecked(r: &mut Reader<'a>) -> Result<Self, WireError> {
-        let len = r.u32()?;
-        let bytes = r.take_rest();
-        // Every item takes at least one byte.
-        if len as usize > bytes.len() {
-            return Err(r.error(WireProblem::ImpossibleLength(len)));
-        }
-        if len == 0 && !bytes.is_empty() {
-            return Err(r.error(WireProblem::TrailingBytes(bytes.len())));
+impl<'a, T: Record<'a>> List<'a, T> {
+    /// The list whose `(offset, count)` is at `at` in the header,
+    /// checked to lie inside the request.
+    fn new(header: &Fields<'a, '_>, at: usize) -> Result<Self, WireError> {
+        let (start, len) = (header.word(at), header.word(at + 4));
+        let end = (len as usize)
+            .checked_mul(T::SIZE)
+            .and_then(|size| size.checked_add(start as usize));
+        if end.is_none_or(|end| end > header.request.len()) {
+            return Err(error(at, WireProblem::ImpossibleLength(len)));
         }
         Ok(List {
-            bytes,
+            request: header.request,
+            start,
             len,
             item: PhantomData,
         })
@@ -223,21 +441,21 @@ impl<'a, T: ReadInPlace<'a>> List<'a, T> {
         self.len == 0
     }
 
-    /// The items in order, each checked as it is read; a damaged item ends
-    /// the list with its error. The last item must end the list's bytes,
-    /// so that a damaged count cannot pass for a shorter list.
+    /// The item at `index`, checked; `None` past the end.
+    pub fn get(&self, index: usize) -> Option<Result<T, WireError>> {
+        (index < self.len()).then(|| record(self.request, self.start as usize + index * T::SIZE))
+    }
+
+    /// The items in order, each checked as it is read; a damaged item
+    /// ends the list with its error.
     pub fn items(&self) -> impl Iterator<Item = Result<T, WireError>> + 'a {
-        let (mut r, len) = (Reader::new(self.bytes), self.len);
+        let (request, start) = (self.request, self.start as usize);
         let mut damaged = false;
-        (1..=len).map_while(move |n| {
+        (0..self.len()).map_while(move |i| {
             if damaged {
                 return None;
             }
-            let mut item = T::read(&mut r);
-            let left = r.rest_len();
-            if item.is_ok() && n == len && left > 0 {
-                item = Err(r.error(WireProblem::TrailingBytes(left)));
-            }
+            let item = record(request, start + i * T::SIZE);
             damaged = item.is_err();
             Some(item)
         })
@@ -265,10 +483,6 @@ impl<'a, T: ReadInPlace<'a>> List<'a, T> {
 pub struct Text<'a>(&'a [u8]);
 
 impl<'a> Text<'a> {
-    fn read(r: &mut Reader<'a>) -> Result<Text<'a>, WireError> {
-        r.str_bytes().map(Text)
-    }
-
     pub fn to_str(self) -> Result<&'a str, core::str::Utf8Error> {
         super::wire::utf8(self.0)
     }
@@ -318,19 +532,21 @@ pub struct PartyRef<'a> {
     pub registration: Option<Text<'a>>,
 }
 
-impl<'a> ReadInPlace<'a> for PartyRef<'a> {
-    fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
+impl<'a> Record<'a> for PartyRef<'a> {
+    const SIZE: usize = PARTY;
+    fn read(r: &Fields<'a, '_>) -> Result<Self, WireError> {
+        let flags = r.flags(4, "party flags", REGISTRATION)?;
         Ok(PartyRef {
-            role: PartyRole::get(r)?,
-            name: Text::read(r)?,
-            state: Country::get(r)?,
-            party_type: PartyType::get(r)?,
-            registration: r.option(Text::read)?,
+            role: r.code(0, "PartyRole", PartyRole::from_code)?,
+            name: r.text(8)?,
+            state: r.country(2)?,
+            party_type: r.code(1, "PartyType", PartyType::from_code)?,
+            registration: r.optional(flags & REGISTRATION != 0, 16)?,
         })
     }
 }
 
-/// A goods line, read in place (its marking is skipped).
+/// A goods line, read in place.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GoodsRef<'a> {
     pub description: Text<'a>,
@@ -342,22 +558,30 @@ pub struct GoodsRef<'a> {
     pub currency: Option<Text<'a>>,
     pub manufacture: Manufacture,
     pub deactivated: bool,
+    /// Whether the line has a `marking`.
     pub marked: bool,
 }
 
-impl<'a> ReadInPlace<'a> for GoodsRef<'a> {
-    fn read(r: &mut Reader<'a>) -> Result<Self, WireError> {
+impl<'a> Record<'a> for GoodsRef<'a> {
+    const SIZE: usize = GOODS;
+    fn read(r: &Fields<'a, '_>) -> Result<Self, WireError> {
+        let known = DEACTIVATED | MARKED | CONTROL_ENTRY | UNIT_VALUE | CURRENCY;
+        let flags = r.flags(3, "goods flags", known)?;
+        let att_category = match r.bytes[1] {
+            NO_CATEGORY => None,
+            _ => Some(r.code(1, "AttCategory", AttCategory::from_code)?),
+        };
         Ok(GoodsRef {
-            description: Text::read(r)?,
-            item: ItemKind::get(r)?,
-            att_category: Option::get(r)?,
-            control_entry: r.option(Text::read)?,
-            quantity: u64::get(r)?,
-            unit_value: Option::get(r)?,
-            currency: r.option(Text::read)?,
-            manufacture: Manufacture::get(r)?,
-            deactivated: bool::get(r)?,
-            marked: present(r, |g: &Goods| &g.marking)?,
+            description: r.text(24)?,
+            item: r.code(0, "ItemKind", ItemKind::from_code)?,
+            att_category,
+            control_entry: r.optional(flags & CONTROL_ENTRY != 0, 32)?,
+            quantity: r.u64(8),
+            unit_value: (flags & UNIT_VALUE != 0).then(|| f64::from_bits(r.u64(16))),
+            currency: r.optional(flags & CURRENCY != 0, 40)?,
+            manufacture: r.code(2, "Manufacture", Manufacture::from_code)?,
+            deactivated: flags & DEACTIVATED != 0,
+            marked: flags & MARKED != 0,
         })
     }
 }

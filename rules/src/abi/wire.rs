@@ -32,6 +32,10 @@ pub enum WireProblem {
     TrailingBytes(usize),
     /// The request's section table disagrees with where a field lies.
     Section { field: &'static str, listed: u32 },
+    /// The host sent the request in the form (`full` or `view`) this
+    /// plug-in does not read: its manifest's `request` key disagrees with
+    /// how it was built.
+    WrongForm { sent: &'static str },
 }
 
 impl fmt::Display for WireError {
@@ -54,6 +58,12 @@ impl fmt::Display for WireError {
                 f,
                 "byte {}: the section table puts `{field}` at byte {listed}",
                 self.offset
+            ),
+            WireProblem::WrongForm { sent } => write!(
+                f,
+                "the host sent the {sent} request, which this plug-in does not read: \
+                 its manifest's `request` key must say how it reads requests \
+                 (`view` for `export_policy!(in_place ...)`, docs/abi.md)"
             ),
         }
     }

@@ -235,32 +235,33 @@ fn a_section_table_that_misplaces_a_field_is_refused() {
 /// them: at parse, or when a list or string is read.
 fn shown_by_view(bytes: &[u8]) -> Option<String> {
     let view = RequestView::parse(bytes).ok()?;
+    view.check().ok()?;
     let text = |t: Text<'_>| t.to_str().ok().map(str::to_string);
     let optional = |t: Option<Text<'_>>| t.map(text).map_or(Some(None), |t| t.map(Some));
     let mut out = format!(
         "{:?}",
         (
-            (view.as_of, view.state, view.role, text(view.id)?),
-            (view.kind, view.licensing_state, view.submitted),
-            (view.origin, view.destination, view.transport),
-            view.transit.items().collect::<Result<Vec<_>, _>>().ok()?,
-            (view.import_licence, view.end_user_certificate),
+            (view.as_of(), view.state(), view.role(), text(view.id())?),
+            (view.kind(), view.licensing_state(), view.submitted()),
+            (view.origin(), view.destination(), view.transport()),
+            view.transit().items().collect::<Result<Vec<_>, _>>().ok()?,
+            (view.import_licence(), view.end_user_certificate()),
         )
     );
-    for p in view.parties.items() {
+    for p in view.parties().items() {
         let p = p.ok()?;
-        let party = (p.role, text(p.name)?, p.state, p.party_type);
-        out += &format!("\n{:?}", (party, optional(p.registration)?));
+        let party = (p.role(), text(p.name())?, p.state(), p.party_type());
+        out += &format!("\n{:?}", (party, optional(p.registration())?));
     }
-    for g in view.goods.items() {
+    for g in view.goods().items() {
         let g = g.ok()?;
-        let line = (text(g.description)?, g.item, g.att_category);
-        let amounts = (optional(g.control_entry)?, g.quantity, g.unit_value);
+        let line = (text(g.description())?, g.item(), g.att_category());
+        let amounts = (optional(g.control_entry())?, g.quantity(), g.unit_value());
         let rest = (
-            optional(g.currency)?,
-            g.manufacture,
-            g.deactivated,
-            g.marked,
+            optional(g.currency())?,
+            g.manufacture(),
+            g.deactivated(),
+            g.marked(),
         );
         out += &format!("\n{:?}", (line, amounts, rest));
     }
@@ -378,14 +379,40 @@ fn an_impossible_code_anywhere_is_refused_where_it_is_read() {
     let mut damaged = bytes.clone();
     damaged[end_user_type] = 9;
     let view = RequestView::parse(&damaged).unwrap();
-    let err = view.parties.get(1).unwrap().unwrap_err().to_string();
+    let err = view.parties().get(1).unwrap().unwrap_err().to_string();
     assert_eq!(
         err,
         format!("byte {end_user_type}: 9 is not a valid PartyType")
     );
-    assert!(view.parties.get(0).unwrap().is_ok());
-    let walk = std::panic::catch_unwind(|| view.parties.iter().count());
-    assert!(walk.is_err(), "walking a damaged list stops the evaluation");
+    assert!(view.parties().get(0).unwrap().is_ok());
+    // A policy reading the damaged field stops there; one reading another
+    // field of the same party reads it.
+    let types = std::panic::catch_unwind(|| {
+        view.parties()
+            .iter()
+            .map(|p| p.party_type())
+            .collect::<Vec<_>>()
+    });
+    assert!(
+        types.is_err(),
+        "reading a damaged field stops the evaluation"
+    );
+    let roles: Vec<_> = view.parties().iter().map(|p| p.role()).collect();
+    let expected: Vec<_> = app.parties.iter().map(|p| p.role).collect();
+    assert_eq!(roles, expected);
+
+    // So with the header: the address is checked at parse; any other
+    // field when it is read, or by `check`.
+    let mut damaged = bytes.clone();
+    damaged[11] = 7; // the transfer kind
+    let view = RequestView::parse(&damaged).unwrap();
+    assert_eq!(view.destination(), app.route.destination);
+    assert!(std::panic::catch_unwind(|| view.kind()).is_err());
+    let err = view.check().unwrap_err().to_string();
+    assert_eq!(err, "byte 11: 7 is not a valid TransferKind");
+    damaged[10] = 9; // the role
+    let err = RequestView::parse(&damaged).unwrap_err().to_string();
+    assert_eq!(err, "byte 10: 9 is not a valid Role");
 }
 
 /// A string that is not UTF-8 is reported when read, and stops the
@@ -401,11 +428,11 @@ fn a_damaged_string_stops_only_the_policy_that_reads_it() {
     assert!(!app.parties[1].name.is_empty());
     bytes[at] = 0xff;
     let view = RequestView::parse(&bytes).unwrap();
-    let end_user = view.parties.get(1).unwrap().unwrap();
-    assert!(end_user.name.to_str().is_err());
-    assert!(std::panic::catch_unwind(|| end_user.name.as_str()).is_err());
-    assert_eq!(end_user.party_type, app.parties[1].party_type);
-    assert_eq!(view.destination, app.route.destination);
+    let end_user = view.parties().get(1).unwrap().unwrap();
+    assert!(end_user.name().to_str().is_err());
+    assert!(std::panic::catch_unwind(|| end_user.name().as_str()).is_err());
+    assert_eq!(end_user.party_type(), app.parties[1].party_type);
+    assert_eq!(view.destination(), app.route.destination);
 }
 
 /// Any single damaged byte, anywhere: refused or shown, never a panic.

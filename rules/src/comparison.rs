@@ -167,19 +167,19 @@ impl<'a> Facts<'a> {
     /// The facts of a request read in place (a plug-in built with
     /// `export_policy!(in_place ...)`).
     pub fn in_place(view: &RequestView<'a>) -> Facts<'a> {
-        let end_users = view.parties.iter().map(|p| (p.role, p.party_type));
-        let lines = view.goods.iter().map(|g| {
+        let end_users = view.parties().iter().map(|p| (p.role(), p.party_type()));
+        let lines = view.goods().iter().map(|g| {
             (
-                g.control_entry.map(|e| e.as_bytes()),
-                g.quantity,
-                g.unit_value,
+                g.control_entry().map(|e| e.as_bytes()),
+                g.quantity(),
+                g.unit_value(),
             )
         });
         Facts::read(
-            view.destination,
-            States::InPlace(view.transit),
-            view.import_licence,
-            view.end_user_certificate,
+            view.destination(),
+            States::InPlace(view.transit()),
+            view.import_licence(),
+            view.end_user_certificate(),
             end_users,
             lines,
         )

@@ -94,9 +94,9 @@ pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
 pub fn handle_evaluate_in_place(bytes: &[u8], evaluate: EvaluateInPlace) -> Vec<u8> {
     respond(RequestView::parse(bytes), |view, data, findings| {
         let ctx = Context {
-            as_of: view.as_of,
-            state: view.state,
-            role: view.role,
+            as_of: view.as_of(),
+            state: view.state(),
+            role: view.role(),
             data,
         };
         evaluate(&view, &ctx, findings);

@@ -28,6 +28,7 @@
 
 use super::wire::{WireError, WireProblem};
 use crate::model::*;
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 
@@ -79,8 +80,9 @@ const CURRENCY: u8 = 16;
 const NO_CATEGORY: u8 = 0xff;
 
 /// Encodes the view request for `app` into `buf` (cleared first), as the
-/// host does for a plug-in whose manifest says `request = "view"`. The
-/// buffer is sized once, records first and strings after them.
+/// host does for a plug-in whose manifest says `request = "view"`. Each
+/// record is built on the stack and appended whole, strings after all of
+/// them, into a buffer reserved once.
 pub fn encode_request(
     as_of: Date,
     state: Country,
@@ -92,68 +94,66 @@ pub fn encode_request(
     let parties_at = transit_at + 2 * app.route.transit.len();
     let goods_at = parties_at + PARTY * app.parties.len();
     let strings_at = goods_at + GOODS * app.goods.len();
-    let optional = |s: &Option<alloc::string::String>| s.as_ref().map_or(0, |s| s.len());
-    let strings = app.id.len()
-        + app
-            .parties
-            .iter()
-            .map(|p| p.name.len() + optional(&p.registration))
-            .sum::<usize>()
-        + app
-            .goods
-            .iter()
-            .map(|g| g.description.len() + optional(&g.control_entry) + optional(&g.currency))
-            .sum::<usize>();
+    let mut strings = Strings { next: strings_at };
     buf.clear();
-    buf.resize(strings_at + strings, 0);
-    let (records, text) = buf.split_at_mut(strings_at);
-    let mut strings = Strings {
-        bytes: text,
-        filled: 0,
-        base: strings_at,
-    };
+    buf.reserve(strings_at + strings_size(app));
 
-    records[..4].copy_from_slice(&TAG);
-    put_address(records, as_of, state, role);
-    records[at::KIND] = app.kind.code();
+    let mut header = [0; HEADER];
+    header[..4].copy_from_slice(&TAG);
+    put_address(&mut header, as_of, state, role);
+    header[at::KIND] = app.kind.code();
     put(
-        records,
+        &mut header,
         at::SUBMITTED,
         app.submitted.to_yyyymmdd().to_le_bytes(),
     );
-    put(records, at::LICENSING_STATE, app.licensing_state.as_bytes());
-    put(records, at::ORIGIN, app.route.origin.as_bytes());
-    put(records, at::DESTINATION, app.route.destination.as_bytes());
-    records[at::TRANSPORT] = app.route.transport.code();
+    put(
+        &mut header,
+        at::LICENSING_STATE,
+        app.licensing_state.as_bytes(),
+    );
+    put(&mut header, at::ORIGIN, app.route.origin.as_bytes());
+    put(
+        &mut header,
+        at::DESTINATION,
+        app.route.destination.as_bytes(),
+    );
+    header[at::TRANSPORT] = app.route.transport.code();
     let documents = &app.documents;
-    records[at::DOCUMENTS] = flag(documents.import_licence.is_some(), IMPORT_LICENCE)
+    header[at::DOCUMENTS] = flag(documents.import_licence.is_some(), IMPORT_LICENCE)
         | flag(
             documents.end_user_certificate.is_some(),
             END_USER_CERTIFICATE,
         );
-    put(records, at::ID, strings.put(&app.id));
+    put(&mut header, at::ID, strings.place(&app.id));
     put(
-        records,
+        &mut header,
         at::TRANSIT,
-        span(transit_at, app.route.transit.len()),
+        pair(transit_at, app.route.transit.len()),
     );
-    put(records, at::PARTIES, span(parties_at, app.parties.len()));
-    put(records, at::GOODS, span(goods_at, app.goods.len()));
+    put(
+        &mut header,
+        at::PARTIES,
+        pair(parties_at, app.parties.len()),
+    );
+    put(&mut header, at::GOODS, pair(goods_at, app.goods.len()));
+    buf.extend_from_slice(&header);
 
-    for (i, state) in app.route.transit.iter().enumerate() {
-        put(records, transit_at + 2 * i, state.as_bytes());
+    for state in &app.route.transit {
+        buf.extend_from_slice(&state.as_bytes());
     }
-    for (i, p) in app.parties.iter().enumerate() {
-        let r = &mut records[parties_at + PARTY * i..][..PARTY];
+    for p in &app.parties {
+        let mut r = [0; PARTY];
         r[0] = p.role.code();
         r[1] = p.party_type.code();
-        put(r, 2, p.state.as_bytes());
+        put(&mut r, 2, p.state.as_bytes());
         r[4] = flag(p.registration.is_some(), REGISTRATION);
-        put(r, 8, strings.put(&p.name));
-        put(r, 16, strings.option(&p.registration));
+        put(&mut r, 8, strings.place(&p.name));
+        put(&mut r, 16, strings.option(&p.registration));
+        buf.extend_from_slice(&r);
     }
-    for (i, g) in app.goods.iter().enumerate() {
-        let r = &mut records[goods_at + GOODS * i..][..GOODS];
+    for g in &app.goods {
+        let mut r = [0; GOODS];
         r[0] = g.item.code();
         r[1] = g.att_category.map_or(NO_CATEGORY, AttCategory::code);
         r[2] = g.manufacture.code();
@@ -162,12 +162,46 @@ pub fn encode_request(
             | flag(g.control_entry.is_some(), CONTROL_ENTRY)
             | flag(g.unit_value.is_some(), UNIT_VALUE)
             | flag(g.currency.is_some(), CURRENCY);
-        put(r, 8, g.quantity.to_le_bytes());
-        put(r, 16, g.unit_value.unwrap_or(0.0).to_bits().to_le_bytes());
-        put(r, 24, strings.put(&g.description));
-        put(r, 32, strings.option(&g.control_entry));
-        put(r, 40, strings.option(&g.currency));
+        put(&mut r, 8, g.quantity.to_le_bytes());
+        put(
+            &mut r,
+            16,
+            g.unit_value.unwrap_or(0.0).to_bits().to_le_bytes(),
+        );
+        put(&mut r, 24, strings.place(&g.description));
+        put(&mut r, 32, strings.option(&g.control_entry));
+        put(&mut r, 40, strings.option(&g.currency));
+        buf.extend_from_slice(&r);
     }
+    // The strings, in the order they were placed above.
+    buf.extend_from_slice(app.id.as_bytes());
+    for p in &app.parties {
+        buf.extend_from_slice(p.name.as_bytes());
+        buf.extend_from_slice(or_empty(&p.registration));
+    }
+    for g in &app.goods {
+        buf.extend_from_slice(g.description.as_bytes());
+        buf.extend_from_slice(or_empty(&g.control_entry));
+        buf.extend_from_slice(or_empty(&g.currency));
+    }
+}
+
+fn or_empty(s: &Option<String>) -> &[u8] {
+    s.as_deref().unwrap_or("").as_bytes()
+}
+
+/// Bytes of the strings a view request of `app` holds.
+fn strings_size(app: &Application) -> usize {
+    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    let parties = app.parties.iter();
+    let goods = app.goods.iter();
+    app.id.len()
+        + parties
+            .map(|p| p.name.len() + optional(&p.registration))
+            .sum::<usize>()
+        + goods
+            .map(|g| g.description.len() + optional(&g.control_entry) + optional(&g.currency))
+            .sum::<usize>()
 }
 
 /// Re-addresses a view request in place: another date, state or role, the
@@ -197,11 +231,6 @@ fn flag(set: bool, bit: u8) -> u8 {
     }
 }
 
-/// `(offset, count)` of a list, as stored.
-fn span(offset: usize, count: usize) -> [u8; 8] {
-    pair(offset, count)
-}
-
 fn pair(a: usize, b: usize) -> [u8; 8] {
     // The host refuses applications anywhere near 4 GiB.
     let (a, b) = (a as u32, b as u32);
@@ -211,93 +240,183 @@ fn pair(a: usize, b: usize) -> [u8; 8] {
     out
 }
 
-/// The strings area while it is filled.
-struct Strings<'b> {
-    bytes: &'b mut [u8],
-    filled: usize,
-    /// Offset of the area from the start of the request.
-    base: usize,
+/// Where the next string goes: strings follow the records in the order
+/// they are placed.
+struct Strings {
+    next: usize,
 }
 
-impl Strings<'_> {
-    /// Copies `s` in and returns its `(offset, length)`.
-    fn put(&mut self, s: &str) -> [u8; 8] {
-        let at = self.filled;
-        self.bytes[at..at + s.len()].copy_from_slice(s.as_bytes());
-        self.filled += s.len();
-        pair(self.base + at, s.len())
+impl Strings {
+    /// The `(offset, length)` of `s`, placed next.
+    fn place(&mut self, s: &str) -> [u8; 8] {
+        let at = self.next;
+        self.next += s.len();
+        pair(at, s.len())
     }
 
     /// An absent string is `(0, 0)`; its flag says it is absent.
-    fn option(&mut self, s: &Option<alloc::string::String>) -> [u8; 8] {
-        s.as_deref().map_or([0; 8], |s| self.put(s))
+    fn option(&mut self, s: &Option<String>) -> [u8; 8] {
+        s.as_deref().map_or([0; 8], |s| self.place(s))
     }
 }
 
-/// The evaluation request, read in place.
-#[derive(Clone, Debug)]
-pub struct RequestView<'a> {
-    pub as_of: Date,
-    pub state: Country,
-    pub role: Role,
-    pub id: Text<'a>,
-    pub kind: TransferKind,
-    pub licensing_state: Country,
-    pub submitted: Date,
-    pub origin: Country,
-    pub destination: Country,
-    pub transit: List<'a, Country>,
-    pub transport: Transport,
-    pub parties: List<'a, PartyRef<'a>>,
-    pub goods: List<'a, GoodsRef<'a>>,
-    /// Whether `documents.import_licence` is present.
-    pub import_licence: bool,
-    /// Whether `documents.end_user_certificate` is present.
-    pub end_user_certificate: bool,
+/// For a type whose `try_*` methods each read and check one field: a
+/// public accessor per field, which traps on a damaged field (see
+/// [`List::iter`]), and `check`, which checks them all. Only the fields a
+/// policy reads cost anything.
+macro_rules! accessors {
+    ($name:ident {
+        $($(#[$doc:meta])* $field:ident / $checked:ident: $t:ty),+ $(,)?
+    }) => {
+        impl<'a> $name<'a> {
+            $(
+                $(#[$doc])*
+                #[inline]
+                pub fn $field(&self) -> $t {
+                    intact(self.$checked())
+                }
+            )+
+
+            /// Checks every field, so that no accessor can trap.
+            pub fn check(&self) -> Result<(), WireError> {
+                self.flags()?;
+                $( self.$checked()?; )+
+                Ok(())
+            }
+        }
+
+        impl core::fmt::Debug for $name<'_> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($name))
+                    $(.field(stringify!($field), &self.$checked()))+
+                    .finish()
+            }
+        }
+    };
 }
 
+/// A record type read through [`accessors!`]: `read` checks it whole.
+macro_rules! record {
+    ($name:ident, $size:expr) => {
+        impl<'a> Record<'a> for $name<'a> {
+            const SIZE: usize = $size;
+            fn read(record: Fields<'a>) -> Result<Self, WireError> {
+                let r = $name(record);
+                r.check().map(|()| r)
+            }
+            fn open(record: Fields<'a>) -> Self {
+                $name(record)
+            }
+        }
+    };
+}
+
+/// The evaluation request, read in place. The date, state and role it is
+/// addressed to are checked by [`RequestView::parse`]; every other field
+/// is read and checked by its accessor when called (a damaged one traps,
+/// so a policy never acts on it), or all at once by
+/// [`RequestView::check`].
+#[derive(Clone, Copy)]
+pub struct RequestView<'a>(Fields<'a>);
+
 impl<'a> RequestView<'a> {
-    /// Checks the tag and every field of the header, and that each list
-    /// lies inside `bytes`. Records and strings are checked as they are
-    /// read. A request in the full form (sent to a plug-in whose manifest
-    /// lacks `request = "view"`) is refused as [`WireProblem::WrongForm`].
+    /// Checks the tag and the address (`as_of`, `state`, `role`); the
+    /// other fields are checked as they are read. A request in the full
+    /// form (sent to a plug-in whose manifest lacks `request = "view"`) is
+    /// refused as [`WireProblem::WrongForm`].
     pub fn parse(bytes: &'a [u8]) -> Result<RequestView<'a>, WireError> {
-        let header: &[u8; HEADER] = match bytes.first_chunk() {
-            Some(header) => header,
-            None => return Err(error(bytes.len(), WireProblem::Truncated)),
+        let Some(header) = bytes.get(..HEADER) else {
+            return Err(error(bytes.len(), WireProblem::Truncated));
         };
         if header[..4] != TAG {
             return Err(error(0, WireProblem::WrongForm { sent: "full" }));
         }
-        let h = Fields {
+        let view = RequestView(Fields {
             request: bytes,
             bytes: header,
             base: 0,
-        };
-        let documents = h.flags(
-            at::DOCUMENTS,
-            "documents flags",
-            IMPORT_LICENCE | END_USER_CERTIFICATE,
-        )?;
-        Ok(RequestView {
-            as_of: h.date(at::AS_OF)?,
-            state: h.country(at::STATE)?,
-            role: h.code(at::ROLE, "Role", Role::from_code)?,
-            id: h.text(at::ID)?,
-            kind: h.code(at::KIND, "TransferKind", TransferKind::from_code)?,
-            licensing_state: h.country(at::LICENSING_STATE)?,
-            submitted: h.date(at::SUBMITTED)?,
-            origin: h.country(at::ORIGIN)?,
-            destination: h.country(at::DESTINATION)?,
-            transit: List::new(&h, at::TRANSIT)?,
-            transport: h.code(at::TRANSPORT, "Transport", Transport::from_code)?,
-            parties: List::new(&h, at::PARTIES)?,
-            goods: List::new(&h, at::GOODS)?,
-            import_licence: documents & IMPORT_LICENCE != 0,
-            end_user_certificate: documents & END_USER_CERTIFICATE != 0,
-        })
+        });
+        view.try_as_of()?;
+        view.try_state()?;
+        view.try_role()?;
+        Ok(view)
+    }
+
+    fn flags(&self) -> Result<u8, WireError> {
+        let known = IMPORT_LICENCE | END_USER_CERTIFICATE;
+        self.0.flags(at::DOCUMENTS, "documents flags", known)
+    }
+    fn try_as_of(&self) -> Result<Date, WireError> {
+        self.0.date(at::AS_OF)
+    }
+    fn try_state(&self) -> Result<Country, WireError> {
+        self.0.country(at::STATE)
+    }
+    fn try_role(&self) -> Result<Role, WireError> {
+        self.0.code(at::ROLE, "Role", Role::from_code)
+    }
+    fn try_id(&self) -> Result<Text<'a>, WireError> {
+        self.0.text(at::ID)
+    }
+    fn try_kind(&self) -> Result<TransferKind, WireError> {
+        self.0
+            .code(at::KIND, "TransferKind", TransferKind::from_code)
+    }
+    fn try_licensing_state(&self) -> Result<Country, WireError> {
+        self.0.country(at::LICENSING_STATE)
+    }
+    fn try_submitted(&self) -> Result<Date, WireError> {
+        self.0.date(at::SUBMITTED)
+    }
+    fn try_origin(&self) -> Result<Country, WireError> {
+        self.0.country(at::ORIGIN)
+    }
+    fn try_destination(&self) -> Result<Country, WireError> {
+        self.0.country(at::DESTINATION)
+    }
+    fn try_transit(&self) -> Result<List<'a, Country>, WireError> {
+        List::new(&self.0, at::TRANSIT)
+    }
+    fn try_transport(&self) -> Result<Transport, WireError> {
+        self.0
+            .code(at::TRANSPORT, "Transport", Transport::from_code)
+    }
+    fn try_parties(&self) -> Result<List<'a, PartyRef<'a>>, WireError> {
+        List::new(&self.0, at::PARTIES)
+    }
+    fn try_goods(&self) -> Result<List<'a, GoodsRef<'a>>, WireError> {
+        List::new(&self.0, at::GOODS)
+    }
+    fn try_import_licence(&self) -> Result<bool, WireError> {
+        Ok(self.flags()? & IMPORT_LICENCE != 0)
+    }
+    fn try_end_user_certificate(&self) -> Result<bool, WireError> {
+        Ok(self.flags()? & END_USER_CERTIFICATE != 0)
     }
 }
+
+accessors!(RequestView {
+    /// The date the rules apply as of.
+    as_of / try_as_of: Date,
+    /// The state on whose behalf the plug-in runs.
+    state / try_state: Country,
+    /// The role in which it runs.
+    role / try_role: Role,
+    id / try_id: Text<'a>,
+    kind / try_kind: TransferKind,
+    licensing_state / try_licensing_state: Country,
+    submitted / try_submitted: Date,
+    origin / try_origin: Country,
+    destination / try_destination: Country,
+    transit / try_transit: List<'a, Country>,
+    transport / try_transport: Transport,
+    parties / try_parties: List<'a, PartyRef<'a>>,
+    goods / try_goods: List<'a, GoodsRef<'a>>,
+    /// Whether `documents.import_licence` is present.
+    import_licence / try_import_licence: bool,
+    /// Whether `documents.end_user_certificate` is present.
+    end_user_certificate / try_end_user_certificate: bool,
+});
 
 fn error(offset: usize, problem: WireProblem) -> WireError {
     WireError { offset, problem }
@@ -306,13 +425,14 @@ fn error(offset: usize, problem: WireProblem) -> WireError {
 /// The fixed-size fields of the header or of one record (`bytes`, which
 /// starts `base` bytes into `request`), read by [`Record`]s; errors name
 /// offsets in the request. Only this module can make or read one.
-pub struct Fields<'a, 'r> {
+#[derive(Clone, Copy)]
+pub struct Fields<'a> {
     request: &'a [u8],
-    bytes: &'r [u8],
+    bytes: &'a [u8],
     base: usize,
 }
 
-impl<'a> Fields<'a, '_> {
+impl<'a> Fields<'a> {
     fn bad(&self, at: usize, what: &'static str, code: u32) -> WireError {
         error(self.base + at, WireProblem::BadCode { what, code })
     }
@@ -383,23 +503,40 @@ impl<'a> Fields<'a, '_> {
 pub trait Record<'a>: Sized {
     /// Bytes of one record.
     const SIZE: usize;
-    /// Reads one record from its fields.
+    /// Reads the record, checking every field of it.
     #[doc(hidden)]
-    fn read(record: &Fields<'a, '_>) -> Result<Self, WireError>;
+    fn read(record: Fields<'a>) -> Result<Self, WireError>;
+    /// The record, for a policy to read field by field: a record type
+    /// whose accessors check the field they read needs no more; the
+    /// others check everything now, and a damaged record traps.
+    #[doc(hidden)]
+    fn open(record: Fields<'a>) -> Self {
+        intact(Self::read(record))
+    }
 }
 
-/// The record at `at` of `request`, which its list has checked lies inside.
-fn record<'a, T: Record<'a>>(request: &'a [u8], at: usize) -> Result<T, WireError> {
-    T::read(&Fields {
+/// The value, or a trap on damage: what a policy reading the request
+/// directly gets (see the module documentation).
+fn intact<T>(value: Result<T, WireError>) -> T {
+    match value {
+        Ok(value) => value,
+        Err(e) => panic!("the request is damaged: {e}"),
+    }
+}
+
+/// The fields of the record at `at` of `request`, which its list has
+/// checked lies inside.
+fn record_at<'a, T: Record<'a>>(request: &'a [u8], at: usize) -> Fields<'a> {
+    Fields {
         request,
         bytes: &request[at..at + T::SIZE],
         base: at,
-    })
+    }
 }
 
 impl Record<'_> for Country {
     const SIZE: usize = 2;
-    fn read(f: &Fields<'_, '_>) -> Result<Self, WireError> {
+    fn read(f: Fields<'_>) -> Result<Self, WireError> {
         f.country(0)
     }
 }
@@ -414,10 +551,10 @@ pub struct List<'a, T> {
     item: PhantomData<T>,
 }
 
-impl<'a, T: Record<'a>> List<'a, T> {
+impl<'a, T: Record<'a> + 'a> List<'a, T> {
     /// The list whose `(offset, count)` is at `at` in the header,
     /// checked to lie inside the request.
-    fn new(header: &Fields<'a, '_>, at: usize) -> Result<Self, WireError> {
+    fn new(header: &Fields<'a>, at: usize) -> Result<Self, WireError> {
         let (start, len) = (header.word(at), header.word(at + 4));
         let end = (len as usize)
             .checked_mul(T::SIZE)
@@ -441,35 +578,43 @@ impl<'a, T: Record<'a>> List<'a, T> {
         self.len == 0
     }
 
-    /// The item at `index`, checked; `None` past the end.
-    pub fn get(&self, index: usize) -> Option<Result<T, WireError>> {
-        (index < self.len()).then(|| record(self.request, self.start as usize + index * T::SIZE))
+    fn fields(&self, index: usize) -> Fields<'a> {
+        record_at::<T>(self.request, self.start as usize + index * T::SIZE)
     }
 
-    /// The items in order, each checked as it is read; a damaged item
-    /// ends the list with its error.
+    /// The list without its item type, to move into an iterator.
+    fn span(&self) -> (&'a [u8], usize) {
+        (self.request, self.start as usize)
+    }
+
+    /// The item at `index` with every field checked; `None` past the end.
+    pub fn get(&self, index: usize) -> Option<Result<T, WireError>> {
+        (index < self.len()).then(|| T::read(self.fields(index)))
+    }
+
+    /// The items in order, every field of each checked as it is reached;
+    /// a damaged item ends the list with its error.
     pub fn items(&self) -> impl Iterator<Item = Result<T, WireError>> + 'a {
-        let (request, start) = (self.request, self.start as usize);
+        let (request, start) = self.span();
         let mut damaged = false;
         (0..self.len()).map_while(move |i| {
             if damaged {
                 return None;
             }
-            let item = record(request, start + i * T::SIZE);
+            let item = T::read(record_at::<T>(request, start + i * T::SIZE));
             damaged = item.is_err();
             Some(item)
         })
     }
 
-    /// The items in order. A damaged item stops the evaluation with a
-    /// trap (the host refers the application), so that a policy never
-    /// decides on part of a list; [`List::items`] returns the error
-    /// instead.
+    /// The items in order, for a policy to read: parties and goods lines
+    /// check each field as the policy reads it, and a damaged one stops
+    /// the evaluation with a trap (the host refers the application), so a
+    /// policy never decides on a damaged value; [`List::items`] returns
+    /// the error instead.
     pub fn iter(&self) -> impl Iterator<Item = T> + 'a {
-        self.items().map(|item| match item {
-            Ok(item) => item,
-            Err(e) => panic!("a list of the request is damaged: {e}"),
-        })
+        let (request, start) = self.span();
+        (0..self.len()).map(move |i| T::open(record_at::<T>(request, start + i * T::SIZE)))
     }
 }
 
@@ -522,66 +667,104 @@ impl core::fmt::Debug for Text<'_> {
     }
 }
 
-/// A party, read in place.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct PartyRef<'a> {
-    pub role: PartyRole,
-    pub name: Text<'a>,
-    pub state: Country,
-    pub party_type: PartyType,
-    pub registration: Option<Text<'a>>,
-}
+/// A party, read in place: each accessor reads and checks its field.
+#[derive(Clone, Copy)]
+pub struct PartyRef<'a>(Fields<'a>);
 
-impl<'a> Record<'a> for PartyRef<'a> {
-    const SIZE: usize = PARTY;
-    fn read(r: &Fields<'a, '_>) -> Result<Self, WireError> {
-        let flags = r.flags(4, "party flags", REGISTRATION)?;
-        Ok(PartyRef {
-            role: r.code(0, "PartyRole", PartyRole::from_code)?,
-            name: r.text(8)?,
-            state: r.country(2)?,
-            party_type: r.code(1, "PartyType", PartyType::from_code)?,
-            registration: r.optional(flags & REGISTRATION != 0, 16)?,
-        })
+impl<'a> PartyRef<'a> {
+    fn flags(&self) -> Result<u8, WireError> {
+        self.0.flags(4, "party flags", REGISTRATION)
+    }
+    fn try_role(&self) -> Result<PartyRole, WireError> {
+        self.0.code(0, "PartyRole", PartyRole::from_code)
+    }
+    fn try_name(&self) -> Result<Text<'a>, WireError> {
+        self.0.text(8)
+    }
+    fn try_state(&self) -> Result<Country, WireError> {
+        self.0.country(2)
+    }
+    fn try_party_type(&self) -> Result<PartyType, WireError> {
+        self.0.code(1, "PartyType", PartyType::from_code)
+    }
+    fn try_registration(&self) -> Result<Option<Text<'a>>, WireError> {
+        let present = self.flags()? & REGISTRATION != 0;
+        self.0.optional(present, 16)
     }
 }
 
-/// A goods line, read in place.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct GoodsRef<'a> {
-    pub description: Text<'a>,
-    pub item: ItemKind,
-    pub att_category: Option<AttCategory>,
-    pub control_entry: Option<Text<'a>>,
-    pub quantity: u64,
-    pub unit_value: Option<f64>,
-    pub currency: Option<Text<'a>>,
-    pub manufacture: Manufacture,
-    pub deactivated: bool,
-    /// Whether the line has a `marking`.
-    pub marked: bool,
-}
+record!(PartyRef, PARTY);
+accessors!(PartyRef {
+    role / try_role: PartyRole,
+    name / try_name: Text<'a>,
+    state / try_state: Country,
+    party_type / try_party_type: PartyType,
+    registration / try_registration: Option<Text<'a>>,
+});
 
-impl<'a> Record<'a> for GoodsRef<'a> {
-    const SIZE: usize = GOODS;
-    fn read(r: &Fields<'a, '_>) -> Result<Self, WireError> {
+/// A goods line, read in place: each accessor reads and checks its field.
+#[derive(Clone, Copy)]
+pub struct GoodsRef<'a>(Fields<'a>);
+
+impl<'a> GoodsRef<'a> {
+    fn flags(&self) -> Result<u8, WireError> {
         let known = DEACTIVATED | MARKED | CONTROL_ENTRY | UNIT_VALUE | CURRENCY;
-        let flags = r.flags(3, "goods flags", known)?;
-        let att_category = match r.bytes[1] {
-            NO_CATEGORY => None,
-            _ => Some(r.code(1, "AttCategory", AttCategory::from_code)?),
-        };
-        Ok(GoodsRef {
-            description: r.text(24)?,
-            item: r.code(0, "ItemKind", ItemKind::from_code)?,
-            att_category,
-            control_entry: r.optional(flags & CONTROL_ENTRY != 0, 32)?,
-            quantity: r.u64(8),
-            unit_value: (flags & UNIT_VALUE != 0).then(|| f64::from_bits(r.u64(16))),
-            currency: r.optional(flags & CURRENCY != 0, 40)?,
-            manufacture: r.code(2, "Manufacture", Manufacture::from_code)?,
-            deactivated: flags & DEACTIVATED != 0,
-            marked: flags & MARKED != 0,
-        })
+        self.0.flags(3, "goods flags", known)
+    }
+    fn flag(&self, bit: u8) -> Result<bool, WireError> {
+        Ok(self.flags()? & bit != 0)
+    }
+    fn try_description(&self) -> Result<Text<'a>, WireError> {
+        self.0.text(24)
+    }
+    fn try_item(&self) -> Result<ItemKind, WireError> {
+        self.0.code(0, "ItemKind", ItemKind::from_code)
+    }
+    fn try_att_category(&self) -> Result<Option<AttCategory>, WireError> {
+        match self.0.bytes[1] {
+            NO_CATEGORY => Ok(None),
+            _ => self
+                .0
+                .code(1, "AttCategory", AttCategory::from_code)
+                .map(Some),
+        }
+    }
+    fn try_control_entry(&self) -> Result<Option<Text<'a>>, WireError> {
+        self.0.optional(self.flag(CONTROL_ENTRY)?, 32)
+    }
+    fn try_quantity(&self) -> Result<u64, WireError> {
+        Ok(self.0.u64(8))
+    }
+    fn try_unit_value(&self) -> Result<Option<f64>, WireError> {
+        Ok(self
+            .flag(UNIT_VALUE)?
+            .then(|| f64::from_bits(self.0.u64(16))))
+    }
+    fn try_currency(&self) -> Result<Option<Text<'a>>, WireError> {
+        self.0.optional(self.flag(CURRENCY)?, 40)
+    }
+    fn try_manufacture(&self) -> Result<Manufacture, WireError> {
+        self.0.code(2, "Manufacture", Manufacture::from_code)
+    }
+    fn try_deactivated(&self) -> Result<bool, WireError> {
+        self.flag(DEACTIVATED)
+    }
+    fn try_marked(&self) -> Result<bool, WireError> {
+        self.flag(MARKED)
     }
 }
+
+record!(GoodsRef, GOODS);
+accessors!(GoodsRef {
+    description / try_description: Text<'a>,
+    item / try_item: ItemKind,
+    att_category / try_att_category: Option<AttCategory>,
+    control_entry / try_control_entry: Option<Text<'a>>,
+    quantity / try_quantity: u64,
+    unit_value / try_unit_value: Option<f64>,
+    currency / try_currency: Option<Text<'a>>,
+    manufacture / try_manufacture: Manufacture,
+    deactivated / try_deactivated: bool,
+    /// Whether the line has a `marking`.
+    marked / try_marked: bool,
+});

@@ -194,6 +194,62 @@ fn a_module_without_a_manifest_is_refused() {
     assert!(fault_finding(&d, "plugin-6").contains("attest.manifest"));
 }
 
+/// A plug-in exporting the rule table `rules` (`attest_rules`, ABI v3)
+/// and answering every application with `response`.
+fn with_rule_table(id: &'static str, rules: &[Rule], response: &[u8]) -> Wat {
+    let mut table = Vec::new();
+    attest_rules::abi::codec::encode_rules(rules, &mut table);
+    let mut wat = Wat::benign(id);
+    let extra = format!(
+        r#"(data (i32.const 12288) "{}")
+  (data (i32.const 16384) "{}")
+  (func (export "attest_rules") (result i64) (i64.const {}))"#,
+        wat_string(&table),
+        wat_string(response),
+        (12288u64 << 32) | table.len() as u64
+    );
+    wat.extra = Box::leak(extra.into_boxed_str());
+    wat.evaluate = format!("(i64.const {})", (16384u64 << 32) | response.len() as u64);
+    wat
+}
+
+const LISTED: Rule = Rule {
+    id: "national.listed",
+    instrument: Instrument::National,
+    article: "1",
+    checks: "something listed",
+};
+
+/// The host reads a plug-in's rule table once, at load, and refuses one
+/// naming a rule its manifest does not list (coverage is reported against
+/// the manifest).
+#[test]
+fn a_rule_table_naming_a_rule_the_manifest_lacks_is_refused() {
+    let empty = response(&[]);
+    let wat = with_rule_table("tabled", &[LISTED], &empty);
+    assert_contained(
+        wat,
+        "attest_rules lists `national.listed`, which the manifest's `rules` does not",
+    );
+}
+
+/// An answer naming a rule by an index outside the plug-in's table is a
+/// fault: refer, never a finding of some other rule.
+#[test]
+fn a_rule_index_outside_the_table_refers() {
+    let mut answer = Vec::new();
+    let mut findings = attest_rules::abi::indexed::Findings::new(&[LISTED], Vec::new());
+    findings.fire(&LISTED, Effect::Deny);
+    answer.extend(findings.finish());
+    // Index 0 is the only rule; make it 1.
+    let at = answer.len() - 11;
+    assert_eq!(answer[at..at + 4], [0, 0, 0, 0]);
+    answer[at] = 1;
+    let mut wat = with_rule_table("tabled", &[LISTED], &answer);
+    wat.manifest_rules = "national.listed";
+    assert_contained(wat, "1 is not a valid rule index");
+}
+
 /// A plug-in that denies every application after its first: it "remembers"
 /// it has seen one before, in a global.
 fn remembering() -> Wat {

@@ -17,8 +17,14 @@ fuzz_target!(|data: &[u8]| {
     let split = data.first().map_or(0, |&b| usize::from(b)).min(data.len());
     let (earlier, later) = data.split_at(split);
     let mut reused = Reused::default();
-    let _ = decode_response_into(earlier, &mut reused);
-    let into = decode_response_into(later, &mut reused);
+    let _ = decode_response_into(earlier, &mut reused, &[]);
+    let into = decode_response_into(later, &mut reused, &[]);
+    if later.first() == Some(&attest_rules::abi::indexed::TAG) {
+        // Entries by rule index need the plug-in's rule table, which
+        // `Response` does not have; `tests/abi.rs` holds them to the
+        // findings sent.
+        return;
+    }
     match decode::<Response>(later) {
         Ok(Response::Findings(f)) => assert_eq!((into, reused.as_slice()), (Ok(None), &f[..])),
         Ok(Response::Failed(m)) => assert_eq!(into, Ok(Some(m))),

@@ -16,7 +16,7 @@ use crate::manifest::{self, Manifest};
 use crate::module_cache::ModuleCache;
 use crate::reference::hex;
 use crate::snapshot::{self, Plan};
-use attest_rules::abi::codec::{self, Reused};
+use attest_rules::abi::codec::{self, Reused, TableRule};
 use attest_rules::abi::{self, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
@@ -290,11 +290,13 @@ impl Sandbox {
             cache: self.cache.clone(),
             fresh_starts: AtomicU32::new(0),
             frozen: OnceLock::new(),
+            rules: Vec::new(),
         };
         // Instantiating once checks exports, ABI version and initialisation
         // now, so a broken module is reported at load, not per application.
-        plugin.start(&plugin.pre, None).map_err(fail)?;
-        Ok(plugin)
+        let mut live = plugin.start(&plugin.pre, None).map_err(fail)?;
+        let rules = live.rule_table(&manifest).map_err(fail)?;
+        Ok(Plugin { rules, ..plugin })
     }
 }
 
@@ -343,6 +345,10 @@ pub struct Plugin {
     /// The module frozen after initialisation, once made; `None` inside
     /// when it cannot be (`snapshot`).
     frozen: OnceLock<Option<Frozen>>,
+    /// Its rule table (`attest_rules`, ABI v3), read once at load: its
+    /// findings may name their rules by index into it. Empty when the
+    /// module exports none.
+    rules: Vec<TableRule>,
 }
 
 /// A plug-in as it stands after initialisation (`snapshot`): its
@@ -618,7 +624,7 @@ impl Evaluator<'_> {
             .ok_or_else(|| {
                 Fault::BadOutput(format!("output at {out_ptr}+{out_len} lies outside memory"))
             })?;
-        match codec::decode_response_into(bytes, findings) {
+        match codec::decode_response_into(bytes, findings, &self.plugin.rules) {
             Ok(None) => Ok(fuel),
             Ok(Some(message)) => Err(Fault::Reported(message)),
             Err(e) => Err(Fault::BadOutput(e.to_string())),
@@ -627,6 +633,38 @@ impl Evaluator<'_> {
 }
 
 impl Live {
+    /// Reads the module's rule table, when it exports one, and checks that
+    /// its manifest lists each rule: coverage is reported against the
+    /// manifest.
+    fn rule_table(&mut self, manifest: &Manifest) -> Result<Vec<TableRule>, Fault> {
+        let Ok(export) = self
+            .instance
+            .get_typed_func::<(), u64>(&mut self.store, abi::EXPORT_RULES)
+        else {
+            return Ok(Vec::new());
+        };
+        let packed = export
+            .call(&mut self.store, ())
+            .map_err(|e| classify(&self.store, e))?;
+        let (ptr, len) = abi::unpack(packed);
+        let bytes = self
+            .memory
+            .data(&self.store)
+            .get(ptr as usize..ptr as usize + len as usize)
+            .ok_or_else(|| {
+                Fault::BadOutput(format!("attest_rules gave {ptr}+{len}, outside memory"))
+            })?;
+        let table: Vec<TableRule> =
+            codec::decode(bytes).map_err(|e| Fault::BadOutput(format!("attest_rules: {e}")))?;
+        match table.iter().find(|rule| !manifest.rules.contains(&rule.id)) {
+            Some(rule) => Err(Fault::BadOutput(format!(
+                "attest_rules lists `{}`, which the manifest's `rules` does not",
+                rule.id
+            ))),
+            None => Ok(table),
+        }
+    }
+
     /// Copies a request into the guest's input buffer, one call fewer than
     /// asking for a buffer; a request larger than the buffer still gets one
     /// from `attest_alloc`.

@@ -23,6 +23,7 @@
 //! quantity × unit value over lines that state one, in whole units
 //! (rounded down), whatever the currency.
 
+use crate::abi::indexed::Findings;
 use crate::abi::view::{List, RequestView};
 use crate::finding::{Effect, Finding, Instrument, Outcome, Rule};
 use crate::model::{Application, Country, PartyRole, PartyType};
@@ -106,6 +107,18 @@ pub const RULES: [(Rule, Effect); 6] = [
         Effect::Refer,
     ),
 ];
+
+/// The rules alone, in table order: the plug-in's rule table
+/// (`export_policy!(in_place .., rules = ..)`).
+pub const RULE_TABLE: [Rule; RULES.len()] = {
+    let mut table = [RULES[0].0; RULES.len()];
+    let mut i = 1;
+    while i < RULES.len() {
+        table[i] = RULES[i].0;
+        i += 1;
+    }
+    table
+};
 
 const fn rule(
     id: &'static str,
@@ -326,9 +339,12 @@ pub fn run(app: &Application, out: &mut Vec<Finding>) {
     report(evaluate(&Facts::of(app)), out);
 }
 
-/// The policy on a request read in place, as the plug-in runs it.
-pub fn run_in_place(view: &RequestView<'_>, out: &mut Vec<Finding>) {
-    report(evaluate(&Facts::in_place(view)), out);
+/// The policy on a request read in place, as the plug-in runs it: the
+/// rules that fire cross the boundary as indexes into [`RULE_TABLE`].
+pub fn run_in_place(view: &RequestView<'_>, out: &mut Findings<'_>) {
+    for (rule, effect) in evaluate(&Facts::in_place(view)).rules() {
+        out.fire(rule, *effect);
+    }
 }
 
 fn report(fired: Fired, out: &mut Vec<Finding>) {

@@ -29,10 +29,11 @@
 //! handler that traps, which the host reports as a `refer`.
 
 use crate::abi::codec::{self, Request, Response};
+use crate::abi::indexed::Findings;
 use crate::abi::view::{self, RequestView};
 use crate::abi::wire::{WireError, WireProblem};
 use crate::checks::Context;
-use crate::finding::Finding;
+use crate::finding::{Finding, Rule};
 use crate::model::Application;
 use crate::reference::ReferenceData;
 use alloc::format;
@@ -42,8 +43,10 @@ use core::cell::UnsafeCell;
 /// The signature of a policy's entry point.
 pub type Evaluate = fn(&Application, &Context<'_>, &mut Vec<Finding>);
 
-/// The signature of an entry point that reads the request in place.
-pub type EvaluateInPlace = fn(&RequestView<'_>, &Context<'_>, &mut Vec<Finding>);
+/// The signature of an entry point that reads the request in place. It
+/// writes its findings to [`Findings`], which sends those of the rules in
+/// the policy's rule table as indexes.
+pub type EvaluateInPlace = fn(&RequestView<'_>, &Context<'_>, &mut Findings<'_>);
 
 /// A cell for the guest's single-threaded globals. Wasm plug-ins run without
 /// threads (the host's engine disables them), so there is never a second
@@ -78,52 +81,60 @@ pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
     } else {
         codec::decode::<Request>(bytes)
     };
-    respond(request, |req, data, findings| {
+    answer(request, |req, data| {
         let ctx = Context {
             as_of: req.as_of,
             state: req.state,
             role: req.role,
             data,
         };
-        evaluate(&req.application, &ctx, findings);
+        // Room for a typical answer without growing.
+        let mut findings = Vec::with_capacity(8);
+        evaluate(&req.application, &ctx, &mut findings);
         reclaimed_by_arena(req);
+        let response = Response::Findings(findings);
+        let mut out = Vec::with_capacity(1024);
+        codec::encode(&response, &mut out);
+        reclaimed_by_arena(response);
+        out
     })
 }
 
-/// Reads a request in place, runs the policy and encodes its response.
-pub fn handle_evaluate_in_place(bytes: &[u8], evaluate: EvaluateInPlace) -> Vec<u8> {
-    respond(RequestView::parse(bytes), |view, data, findings| {
+/// Reads a request in place, runs the policy and returns the findings it
+/// wrote, those of the rules in `rules` named by index (`abi::indexed`).
+pub fn handle_evaluate_in_place(
+    bytes: &[u8],
+    evaluate: EvaluateInPlace,
+    rules: &[Rule],
+) -> Vec<u8> {
+    answer(RequestView::parse(bytes), |view, data| {
         let ctx = Context {
             as_of: view.as_of(),
             state: view.state(),
             role: view.role(),
             data,
         };
-        evaluate(&view, &ctx, findings);
+        let mut findings = Findings::new(rules, Vec::with_capacity(1024));
+        evaluate(&view, &ctx, &mut findings);
+        findings.finish()
     })
 }
 
-/// Runs `policy` on a request that could be read, and encodes the
-/// response: its findings, or why it could not run.
-fn respond<R>(
+/// Runs `policy` on a request that could be read, with the reference
+/// data; otherwise answers why it could not run.
+fn answer<R>(
     request: Result<R, WireError>,
-    policy: impl FnOnce(R, &ReferenceData, &mut Vec<Finding>),
+    policy: impl FnOnce(R, &ReferenceData) -> Vec<u8>,
 ) -> Vec<u8> {
     // SAFETY: single-threaded guest; DATA is only written by handle_init.
     let data = unsafe { &*DATA.0.get() };
-    let response = match (data, request) {
-        (None, _) => Response::Failed("attest_evaluate called before attest_init".into()),
-        (_, Err(e)) => Response::Failed(format!("request could not be decoded: {e}")),
-        (Some(data), Ok(request)) => {
-            // Room for a typical answer without growing.
-            let mut findings = Vec::with_capacity(8);
-            policy(request, data, &mut findings);
-            Response::Findings(findings)
-        }
+    let failure = match (data, request) {
+        (None, _) => "attest_evaluate called before attest_init".into(),
+        (_, Err(e)) => format!("request could not be decoded: {e}"),
+        (Some(data), Ok(request)) => return policy(request, data),
     };
-    let mut out = Vec::with_capacity(1024);
-    codec::encode(&response, &mut out);
-    reclaimed_by_arena(response);
+    let mut out = Vec::new();
+    codec::encode(&Response::Failed(failure), &mut out);
     out
 }
 
@@ -256,6 +267,16 @@ pub mod wasm {
         core::slice::from_raw_parts(ptr as *const u8, len as usize)
     }
 
+    /// `attest_rules`: the policy's rule table, for the host to read once
+    /// per module (the arena reclaims it at the next application).
+    pub fn rule_table(rules: &[Rule]) -> u64 {
+        let mut out = Vec::new();
+        codec::encode_rules(rules, &mut out);
+        let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
+        core::mem::forget(out);
+        packed
+    }
+
     /// `attest_init`.
     pub fn init(ptr: u32, len: u32) -> u32 {
         unsafe {
@@ -286,27 +307,48 @@ pub mod wasm {
 
 /// Exports the ABI functions for a policy entry point and embeds the
 /// crate's `manifest.toml` (or the named file, for a crate that builds
-/// several editions) as the manifest custom section. With `in_place`, the
-/// entry point reads the request through [`RequestView`].
+/// several editions) as the manifest custom section.
+///
+/// With `in_place`, the entry point reads the request through
+/// [`RequestView`] (its manifest must say `request = "view"`) and writes
+/// its findings to [`Findings`]; `rules = &RULES` (a `&'static [Rule]`)
+/// makes that the plug-in's rule table, exported as `attest_rules`, so that
+/// [`Findings::fire`] sends those rules' findings as indexes.
+///
+/// ```ignore
+/// export_policy!(evaluate);
+/// export_policy!(evaluate, "manifest-2020.toml");
+/// export_policy!(in_place evaluate, rules = &comparison::RULE_TABLE);
+/// ```
 #[macro_export]
 macro_rules! export_policy {
     (in_place $evaluate:path) => {
-        $crate::export_policy!(in_place $evaluate, "manifest.toml");
+        $crate::export_policy!(in_place $evaluate, rules = &[], "manifest.toml");
+    };
+    (in_place $evaluate:path, rules = $rules:expr) => {
+        $crate::export_policy!(in_place $evaluate, rules = $rules, "manifest.toml");
     };
     (in_place $evaluate:path, $manifest:literal) => {
-        $crate::export_policy!(@abi $manifest, |bytes: &[u8]| {
-            $crate::guest::handle_evaluate_in_place(bytes, $evaluate)
+        $crate::export_policy!(in_place $evaluate, rules = &[], $manifest);
+    };
+    (in_place $evaluate:path, rules = $rules:expr, $manifest:literal) => {
+        $crate::export_policy!(@abi $manifest, $rules, |bytes: &[u8]| {
+            $crate::guest::handle_evaluate_in_place(bytes, $evaluate, $rules)
         });
     };
     ($evaluate:path) => {
         $crate::export_policy!($evaluate, "manifest.toml");
     };
     ($evaluate:path, $manifest:literal) => {
-        $crate::export_policy!(@abi $manifest, |bytes: &[u8]| {
+        $crate::export_policy!(@abi $manifest, &[], |bytes: &[u8]| {
             $crate::guest::handle_evaluate(bytes, $evaluate)
         });
     };
-    (@abi $manifest:literal, $handle:expr) => {
+    (@abi $manifest:literal, $rules:expr, $handle:expr) => {
+        #[no_mangle]
+        pub extern "C" fn attest_rules() -> u64 {
+            $crate::guest::wasm::rule_table($rules)
+        }
         #[no_mangle]
         pub extern "C" fn attest_abi_version() -> u32 {
             $crate::abi::ABI_VERSION

@@ -12,6 +12,8 @@ use attest_rules::Finding;
 pub struct Wat {
     pub id: &'static str,
     pub manifest_abi: u32,
+    /// The manifest's `rules`, comma-separated and unquoted.
+    pub manifest_rules: &'static str,
     pub imports: &'static str,
     pub abi_version: &'static str,
     pub init: &'static str,
@@ -27,6 +29,7 @@ impl Wat {
         Wat {
             id,
             manifest_abi: attest_rules::abi::ABI_VERSION,
+            manifest_rules: "",
             imports: "",
             abi_version: "(i32.const 2)",
             init: "(i32.const 0)",
@@ -43,7 +46,7 @@ impl Wat {
         let empty = wat_string(&response(&[]));
         format!(
             r#"(module
-  (@custom "attest.manifest" "id = \"{id}\"\nversion = \"0.0.1\"\ninstrument = \"national\"\nabi = {abi}\n")
+  (@custom "attest.manifest" "id = \"{id}\"\nversion = \"0.0.1\"\ninstrument = \"national\"\nabi = {abi}\nrules = [{rules}]\n")
   {imports}
   (memory (export "memory") 1)
   (data (i32.const 4096) "{empty}")
@@ -56,6 +59,13 @@ impl Wat {
 )"#,
             id = self.id,
             abi = self.manifest_abi,
+            rules = self
+                .manifest_rules
+                .split(',')
+                .filter(|r| !r.is_empty())
+                .map(|r| format!("\\\"{r}\\\""))
+                .collect::<Vec<_>>()
+                .join(", "),
             imports = self.imports,
             version = self.abi_version,
             init = self.init,

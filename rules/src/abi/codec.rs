@@ -3,8 +3,9 @@
 //! data (host → plug-in, once per instance). Field order here *is* the
 //! format; `docs/abi.md` documents it and must change with it.
 
+use super::indexed::{self, Entry};
 use super::wire::{Reader, WireError, WireProblem, Writer};
-use crate::finding::{Effect, Finding, Instrument};
+use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::*;
 use crate::reference::*;
 use alloc::string::String;
@@ -605,6 +606,37 @@ impl Wire for Response {
     }
 }
 
+/// A rule of a plug-in's rule table as the host holds it: what the
+/// guest's `attest_rules` export lists (ABI v3), so that a finding can name
+/// its rule by index (`abi::indexed`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRule {
+    pub id: String,
+    pub instrument: Instrument,
+    pub article: String,
+    pub checks: String,
+}
+
+wire_struct!(TableRule {
+    id,
+    instrument,
+    article,
+    checks
+});
+
+/// Encodes a policy's rule table as `attest_rules` returns it: the wire
+/// form of `list<TableRule>`.
+pub fn encode_rules(rules: &[Rule], buf: &mut Vec<u8>) {
+    buf.clear();
+    let mut w = Writer::new(buf);
+    w.list(rules, |w, rule| {
+        w.str(rule.id);
+        rule.instrument.put(w);
+        w.str(rule.article);
+        w.str(rule.checks);
+    });
+}
+
 /// A list decoded again and again into the same memory. Unlike a `Vec`
 /// read with [`Wire::get_into`], a shorter answer does not drop the items
 /// past its end: they stay, with their strings, for a longer one to
@@ -645,12 +677,25 @@ impl<T> Reused<T> {
 
 impl<T: Wire> Reused<T> {
     fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+        self.read_with(r, |item, r| item.get_into(r), T::get)
+    }
+}
+
+impl<T> Reused<T> {
+    /// Reads a counted list, each item over the one kept from before
+    /// (`read_over`) or, past them, afresh (`read`).
+    fn read_with<'r>(
+        &mut self,
+        r: &mut Reader<'r>,
+        mut read_over: impl FnMut(&mut T, &mut Reader<'r>) -> Result<(), WireError>,
+        mut read: impl FnMut(&mut Reader<'r>) -> Result<T, WireError>,
+    ) -> Result<(), WireError> {
         let n = r.count()?;
         self.len = 0;
         for i in 0..n {
             match self.items.get_mut(i) {
-                Some(item) => item.get_into(r)?,
-                None => self.items.push(T::get(r)?),
+                Some(item) => read_over(item, r)?,
+                None => self.items.push(read(r)?),
             }
             self.len = i + 1;
         }
@@ -658,18 +703,79 @@ impl<T: Wire> Reused<T> {
     }
 }
 
+/// Reads one entry of a tag-2 answer over `f`: a whole finding, or one
+/// named by its rule's index in `table`.
+fn get_entry_into(
+    f: &mut Finding,
+    r: &mut Reader<'_>,
+    table: &[TableRule],
+) -> Result<(), WireError> {
+    if r.code("finding entry", Entry::from_code)? == Entry::Whole {
+        return f.get_into(r);
+    }
+    let index = r.u32()?;
+    let rule = table.get(index as usize).ok_or_else(|| {
+        r.error(WireProblem::BadCode {
+            what: "rule index",
+            code: index,
+        })
+    })?;
+    replace(&mut f.rule, &rule.id);
+    f.instrument = rule.instrument;
+    replace(&mut f.article, &rule.article);
+    f.effect = Effect::get(r)?;
+    f.binding = r.bool()?;
+    let message = r.option(|r| r.str())?;
+    replace(&mut f.message, message.unwrap_or(&rule.checks));
+    f.evidence.get_into(r)
+}
+
+/// A finding with nothing in it yet, to be read over.
+fn blank_finding() -> Finding {
+    Finding {
+        rule: String::new(),
+        instrument: Instrument::National,
+        article: String::new(),
+        effect: Effect::Info,
+        message: String::new(),
+        evidence: Vec::new(),
+        binding: true,
+    }
+}
+
+/// Overwrites `s` with `text`, in the memory it has.
+fn replace(s: &mut String, text: &str) {
+    s.clear();
+    s.push_str(text);
+}
+
 /// Decodes a [`Response`] as [`decode`] does, its findings into
 /// `findings`, reusing the memory of earlier answers: `Ok(None)` for
 /// findings, `Ok(Some(message))` for a failure the plug-in reported.
 /// After an error `findings` is empty.
+///
+/// `table` is the plug-in's rule table (`attest_rules`), by which the
+/// entries of a tag-2 answer (`abi::indexed`) name their rules; an index
+/// outside it is an error.
 pub fn decode_response_into(
     bytes: &[u8],
     findings: &mut Reused<Finding>,
+    table: &[TableRule],
 ) -> Result<Option<String>, WireError> {
     let mut r = Reader::new(bytes);
     let decoded = match r.u8() {
         Ok(0) => findings.get_into(&mut r).map(|()| None),
         Ok(1) => r.string().map(Some),
+        Ok(indexed::TAG) => findings
+            .read_with(
+                &mut r,
+                |f, r| get_entry_into(f, r, table),
+                |r| {
+                    let mut f = blank_finding();
+                    get_entry_into(&mut f, r, table).map(|()| f)
+                },
+            )
+            .map(|()| None),
         Ok(code) => Err(r.error(WireProblem::BadCode {
             what: "response tag",
             code: code.into(),

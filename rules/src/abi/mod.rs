@@ -11,12 +11,14 @@
 //! | `attest_init` | `(ptr, len) -> status` | reference data, once per instance; 0 = ok |
 //! | `attest_input` | `() -> u64` | the guest's request buffer: `ptr << 32 \| capacity` |
 //! | `attest_evaluate` | `(ptr, len) -> u64` | a request; returns `out_ptr << 32 \| out_len` |
+//! | `attest_rules` | `() -> u64` | optional (v3): the rule table, `ptr << 32 \| len` |
 //!
 //! and a custom section [`MANIFEST_SECTION`] holding the TOML manifest.
 //! `docs/abi.md` is the full specification, including the byte layout that
 //! [`codec`] implements.
 
 pub mod codec;
+pub mod indexed;
 pub mod view;
 pub mod wire;
 
@@ -25,7 +27,8 @@ pub mod wire;
 ///
 /// Version 3 (this one) added the view request ([`view`]): fixed-size
 /// records a plug-in reads in place, sent to plug-ins whose manifest says
-/// `request = "view"`. Version 2 added the full request's section table
+/// `request = "view"`; and findings named by their rule's index in a
+/// table the plug-in exports ([`indexed`]). Version 2 added the full request's section table
 /// and the `attest_input` buffer, so that one call per application
 /// suffices.
 pub const ABI_VERSION: u32 = 3;
@@ -48,6 +51,8 @@ pub const EXPORT_ALLOC: &str = "attest_alloc";
 pub const EXPORT_INIT: &str = "attest_init";
 pub const EXPORT_INPUT: &str = "attest_input";
 pub const EXPORT_EVALUATE: &str = "attest_evaluate";
+/// Optional (ABI v3): `() -> u64`, where the plug-in's rule table lies.
+pub const EXPORT_RULES: &str = "attest_rules";
 
 /// Packs a location the way `attest_input` and `attest_evaluate` return it.
 pub fn pack(ptr: u32, len: u32) -> u64 {

@@ -1,0 +1,117 @@
+//! Findings named by rule index (ABI v3, `docs/abi.md`).
+//!
+//! A plug-in that exports its rule table (`attest_rules`, the `rules =`
+//! argument of `export_policy!`) can answer "rule 3 fired, deny" in a few
+//! bytes: the host reads the table once per module and fills in the
+//! rule's id, instrument, article and `checks` text itself. Sent whole,
+//! the same finding was three strings built in the guest, copied into the
+//! response, then checked and copied again by the host: a third of a
+//! comparison plug-in call (`docs/performance.md`).
+//!
+//! [`Findings`] is what an in-place policy writes its findings to; the host
+//! reads them back with `codec::decode_response_into`.
+
+use super::codec::Wire;
+use super::wire::Writer;
+use crate::finding::{Effect, Finding, Rule};
+use alloc::vec::Vec;
+
+/// The response tag of an answer made of [`Entry`]s.
+pub const TAG: u8 = 2;
+
+/// How each entry of a tag-2 answer is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Entry {
+    /// A whole finding follows, as in a tag-0 answer.
+    Whole = 0,
+    /// `rule: u32` (index into the rule table), `effect`, `binding`,
+    /// `message: option<str>` (absent: the rule's `checks` text),
+    /// `evidence: list<str>`.
+    ByRule = 1,
+}
+
+impl Entry {
+    pub fn from_code(code: u8) -> Option<Entry> {
+        match code {
+            0 => Some(Entry::Whole),
+            1 => Some(Entry::ByRule),
+            _ => None,
+        }
+    }
+}
+
+/// The findings of one evaluation, written straight into the response.
+pub struct Findings<'t> {
+    table: &'t [Rule],
+    out: Vec<u8>,
+    count: u32,
+}
+
+/// Where the entry count lies: after the tag.
+const COUNT_AT: usize = 1;
+
+impl<'t> Findings<'t> {
+    /// An empty answer written into `out` (cleared first), naming rules by
+    /// their index in `table`.
+    pub fn new(table: &'t [Rule], mut out: Vec<u8>) -> Findings<'t> {
+        out.clear();
+        let mut w = Writer::new(&mut out);
+        w.u8(TAG);
+        w.u32(0);
+        Findings {
+            table,
+            out,
+            count: 0,
+        }
+    }
+
+    /// A finding of `rule` with `effect`: its message is the rule's
+    /// `checks` text, it has no evidence, and it binds. A rule of the table
+    /// crosses as its index; any other is written whole.
+    pub fn fire(&mut self, rule: &Rule, effect: Effect) {
+        let Some(index) = self.table.iter().position(|r| same_rule(r, rule)) else {
+            self.push(rule.finding(effect, rule.checks.into()));
+            return;
+        };
+        let mut w = Writer::new(&mut self.out);
+        w.u8(Entry::ByRule as u8);
+        w.u32(index as u32);
+        effect.put(&mut w);
+        w.bool(true);
+        w.u8(0); // no message of its own: the rule's `checks` text
+        w.len(0); // no evidence
+        self.count += 1;
+    }
+
+    /// Any finding, written whole.
+    pub fn push(&mut self, finding: Finding) {
+        let mut w = Writer::new(&mut self.out);
+        w.u8(Entry::Whole as u8);
+        finding.put(&mut w);
+        self.count += 1;
+    }
+
+    /// How many findings so far.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The encoded answer.
+    pub fn finish(mut self) -> Vec<u8> {
+        Writer::new(&mut self.out).patch_u32(COUNT_AT, self.count);
+        self.out
+    }
+}
+
+/// The same rule: the same id, instrument and article. Rules are
+/// constants, so their strings are usually the very same bytes, and
+/// comparing addresses first spares a plug-in's byte-at-a-time `memcmp`.
+fn same_rule(a: &Rule, b: &Rule) -> bool {
+    let same = |x: &str, y: &str| core::ptr::eq(x, y) || x == y;
+    a.instrument == b.instrument && same(a.id, b.id) && same(a.article, b.article)
+}

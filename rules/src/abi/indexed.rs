@@ -74,13 +74,14 @@ impl<'t> Findings<'t> {
             self.push(rule.finding(effect, rule.checks.into()));
             return;
         };
-        let mut w = Writer::new(&mut self.out);
-        w.u8(Entry::ByRule as u8);
-        w.u32(index as u32);
-        effect.put(&mut w);
-        w.bool(true);
-        w.u8(0); // no message of its own: the rule's `checks` text
-        w.len(0); // no evidence
+        // The entry in one piece: kind, index, effect, binding, no message
+        // of its own (the rule's `checks` text), no evidence.
+        let mut entry = [0u8; 12];
+        entry[0] = Entry::ByRule as u8;
+        entry[1..5].copy_from_slice(&(index as u32).to_le_bytes());
+        entry[5] = effect.code();
+        entry[6] = u8::from(true);
+        self.out.extend_from_slice(&entry);
         self.count += 1;
     }
 

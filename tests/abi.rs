@@ -251,6 +251,29 @@ fn reference_data_round_trips() {
     assert_eq!(codec::decode::<ReferenceData>(&bytes).unwrap(), lib.data);
 }
 
+/// docs/abi.md gives the view request's record sizes and tag as the code
+/// writes them.
+#[test]
+fn the_abi_document_sizes_the_view_as_the_code_writes_it() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
+    for line in [
+        format!("Header, {} bytes:", view::HEADER),
+        format!("Party record, {} bytes:", view::PARTY),
+        format!("Goods record, {} bytes:", view::GOODS),
+        "| 0 | 4 | tag: the bytes `A` `V` `3` `0x00` |".to_string(),
+    ] {
+        assert!(doc.contains(&line), "docs/abi.md lacks: {line}");
+    }
+    assert_eq!(view::TAG, *b"AV3\0");
+    let bytes = example_view();
+    let app = clean_export();
+    // Spot checks of the documented offsets on the bundled example.
+    assert_eq!(&bytes[20..22], app.route.destination.as_bytes());
+    let goods = u32::from_le_bytes(bytes[48..52].try_into().unwrap()) as usize;
+    let quantity = u64::from_le_bytes(bytes[goods + 8..goods + 16].try_into().unwrap());
+    assert_eq!(quantity, app.goods[0].quantity);
+}
+
 /// docs/abi.md lists every enumeration with its codes in code order.
 #[test]
 fn the_abi_document_lists_every_code_as_the_code_assigns_it() {

@@ -255,7 +255,8 @@ fn reference_data_round_trips() {
 /// writes them.
 #[test]
 fn the_abi_document_sizes_the_view_as_the_code_writes_it() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/abi.md")).unwrap();
     for line in [
         format!("Header, {} bytes:", view::HEADER),
         format!("Party record, {} bytes:", view::PARTY),

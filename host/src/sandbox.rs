@@ -588,47 +588,51 @@ impl Evaluator<'_> {
         request: &[u8],
         findings: &mut Reused<Finding>,
     ) -> Result<u64, Fault> {
-        let mut live = match self.live.take() {
+        // The instance stays where it is while it runs: moving it out and
+        // back per call was a copy of the whole `Live`.
+        let live = match &mut self.live {
             Some(live) => live,
-            None => self.plugin.instance().inspect_err(|_| findings.clear())?,
+            empty => empty.insert(self.plugin.instance().inspect_err(|_| findings.clear())?),
         };
-        let result = self.run(&mut live, request, findings);
-        match &result {
-            Ok(_) if self.plugin.limits.isolation == Isolation::Reuse => self.live = Some(live),
-            Ok(_) => {}
-            Err(_) => findings.clear(),
+        let result = run(self.plugin, live, request, findings);
+        if result.is_err() {
+            findings.clear();
+        }
+        if result.is_err() || self.plugin.limits.isolation != Isolation::Reuse {
+            self.live = None;
         }
         result
     }
+}
 
-    fn run(
-        &self,
-        live: &mut Live,
-        request: &[u8],
-        findings: &mut Reused<Finding>,
-    ) -> Result<u64, Fault> {
-        self.plugin.budget(&mut live.store)?;
-        let ptr = live.write_request(request)?;
-        let packed = live
-            .evaluate
-            .call(&mut live.store, (ptr, request.len() as u32))
-            .map_err(|e| classify(&live.store, e))?;
-        let fuel = self.plugin.limits.fuel - live.store.get_fuel().unwrap_or(0);
-        let (out_ptr, out_len) = abi::unpack(packed);
-        if out_len > self.plugin.limits.max_output_bytes {
-            return Err(Fault::OutputTooLarge(out_len));
-        }
-        let data = live.memory.data(&live.store);
-        let bytes = data
-            .get(out_ptr as usize..out_ptr as usize + out_len as usize)
-            .ok_or_else(|| {
-                Fault::BadOutput(format!("output at {out_ptr}+{out_len} lies outside memory"))
-            })?;
-        match codec::decode_response_into(bytes, findings, &self.plugin.rules) {
-            Ok(None) => Ok(fuel),
-            Ok(Some(message)) => Err(Fault::Reported(message)),
-            Err(e) => Err(Fault::BadOutput(e.to_string())),
-        }
+/// One call into `live`: write the request, evaluate, read the findings.
+fn run(
+    plugin: &Plugin,
+    live: &mut Live,
+    request: &[u8],
+    findings: &mut Reused<Finding>,
+) -> Result<u64, Fault> {
+    plugin.budget(&mut live.store)?;
+    let ptr = live.write_request(request)?;
+    let packed = live
+        .evaluate
+        .call(&mut live.store, (ptr, request.len() as u32))
+        .map_err(|e| classify(&live.store, e))?;
+    let fuel = plugin.limits.fuel - live.store.get_fuel().unwrap_or(0);
+    let (out_ptr, out_len) = abi::unpack(packed);
+    if out_len > plugin.limits.max_output_bytes {
+        return Err(Fault::OutputTooLarge(out_len));
+    }
+    let data = live.memory.data(&live.store);
+    let bytes = data
+        .get(out_ptr as usize..out_ptr as usize + out_len as usize)
+        .ok_or_else(|| {
+            Fault::BadOutput(format!("output at {out_ptr}+{out_len} lies outside memory"))
+        })?;
+    match codec::decode_response_into(bytes, findings, &plugin.rules) {
+        Ok(None) => Ok(fuel),
+        Ok(Some(message)) => Err(Fault::Reported(message)),
+        Err(e) => Err(Fault::BadOutput(e.to_string())),
     }
 }
 

@@ -80,9 +80,9 @@ const CURRENCY: u8 = 16;
 const NO_CATEGORY: u8 = 0xff;
 
 /// Encodes the view request for `app` into `buf` (cleared first), as the
-/// host does for a plug-in whose manifest says `request = "view"`. Each
-/// record is built on the stack and appended whole, strings after all of
-/// them, into a buffer reserved once.
+/// host does for a plug-in whose manifest says `request = "view"`, in one
+/// pass: each record is built on the stack, its strings appended after
+/// all the records as it is built, then copied into its place.
 pub fn encode_request(
     as_of: Date,
     state: Country,
@@ -94,65 +94,52 @@ pub fn encode_request(
     let parties_at = transit_at + 2 * app.route.transit.len();
     let goods_at = parties_at + PARTY * app.parties.len();
     let strings_at = goods_at + GOODS * app.goods.len();
-    let mut strings = Strings { next: strings_at };
     buf.clear();
-    buf.reserve(strings_at + strings_size(app));
+    buf.resize(strings_at, 0);
 
-    let mut header = [0; HEADER];
-    header[..4].copy_from_slice(&TAG);
-    put_address(&mut header, as_of, state, role);
-    header[at::KIND] = app.kind.code();
+    let mut h = [0; HEADER];
+    h[..4].copy_from_slice(&TAG);
+    put_address(&mut h, as_of, state, role);
+    h[at::KIND] = app.kind.code();
     put(
-        &mut header,
+        &mut h,
         at::SUBMITTED,
         app.submitted.to_yyyymmdd().to_le_bytes(),
     );
-    put(
-        &mut header,
-        at::LICENSING_STATE,
-        app.licensing_state.as_bytes(),
-    );
-    put(&mut header, at::ORIGIN, app.route.origin.as_bytes());
-    put(
-        &mut header,
-        at::DESTINATION,
-        app.route.destination.as_bytes(),
-    );
-    header[at::TRANSPORT] = app.route.transport.code();
+    put(&mut h, at::LICENSING_STATE, app.licensing_state.as_bytes());
+    put(&mut h, at::ORIGIN, app.route.origin.as_bytes());
+    put(&mut h, at::DESTINATION, app.route.destination.as_bytes());
+    h[at::TRANSPORT] = app.route.transport.code();
     let documents = &app.documents;
-    header[at::DOCUMENTS] = flag(documents.import_licence.is_some(), IMPORT_LICENCE)
+    h[at::DOCUMENTS] = flag(documents.import_licence.is_some(), IMPORT_LICENCE)
         | flag(
             documents.end_user_certificate.is_some(),
             END_USER_CERTIFICATE,
         );
-    put(&mut header, at::ID, strings.place(&app.id));
+    put(&mut h, at::ID, append(buf, &app.id));
     put(
-        &mut header,
+        &mut h,
         at::TRANSIT,
         pair(transit_at, app.route.transit.len()),
     );
-    put(
-        &mut header,
-        at::PARTIES,
-        pair(parties_at, app.parties.len()),
-    );
-    put(&mut header, at::GOODS, pair(goods_at, app.goods.len()));
-    buf.extend_from_slice(&header);
+    put(&mut h, at::PARTIES, pair(parties_at, app.parties.len()));
+    put(&mut h, at::GOODS, pair(goods_at, app.goods.len()));
+    buf[..HEADER].copy_from_slice(&h);
 
-    for state in &app.route.transit {
-        buf.extend_from_slice(&state.as_bytes());
+    for (i, state) in app.route.transit.iter().enumerate() {
+        put(buf, transit_at + 2 * i, state.as_bytes());
     }
-    for p in &app.parties {
+    for (i, p) in app.parties.iter().enumerate() {
         let mut r = [0; PARTY];
         r[0] = p.role.code();
         r[1] = p.party_type.code();
         put(&mut r, 2, p.state.as_bytes());
         r[4] = flag(p.registration.is_some(), REGISTRATION);
-        put(&mut r, 8, strings.place(&p.name));
-        put(&mut r, 16, strings.option(&p.registration));
-        buf.extend_from_slice(&r);
+        put(&mut r, 8, append(buf, &p.name));
+        put(&mut r, 16, append_option(buf, &p.registration));
+        put(buf, parties_at + PARTY * i, r);
     }
-    for g in &app.goods {
+    for (i, g) in app.goods.iter().enumerate() {
         let mut r = [0; GOODS];
         r[0] = g.item.code();
         r[1] = g.att_category.map_or(NO_CATEGORY, AttCategory::code);
@@ -163,45 +150,25 @@ pub fn encode_request(
             | flag(g.unit_value.is_some(), UNIT_VALUE)
             | flag(g.currency.is_some(), CURRENCY);
         put(&mut r, 8, g.quantity.to_le_bytes());
-        put(
-            &mut r,
-            16,
-            g.unit_value.unwrap_or(0.0).to_bits().to_le_bytes(),
-        );
-        put(&mut r, 24, strings.place(&g.description));
-        put(&mut r, 32, strings.option(&g.control_entry));
-        put(&mut r, 40, strings.option(&g.currency));
-        buf.extend_from_slice(&r);
-    }
-    // The strings, in the order they were placed above.
-    buf.extend_from_slice(app.id.as_bytes());
-    for p in &app.parties {
-        buf.extend_from_slice(p.name.as_bytes());
-        buf.extend_from_slice(or_empty(&p.registration));
-    }
-    for g in &app.goods {
-        buf.extend_from_slice(g.description.as_bytes());
-        buf.extend_from_slice(or_empty(&g.control_entry));
-        buf.extend_from_slice(or_empty(&g.currency));
+        let value = g.unit_value.unwrap_or(0.0).to_bits();
+        put(&mut r, 16, value.to_le_bytes());
+        put(&mut r, 24, append(buf, &g.description));
+        put(&mut r, 32, append_option(buf, &g.control_entry));
+        put(&mut r, 40, append_option(buf, &g.currency));
+        put(buf, goods_at + GOODS * i, r);
     }
 }
 
-fn or_empty(s: &Option<String>) -> &[u8] {
-    s.as_deref().unwrap_or("").as_bytes()
+/// Appends `s` to the request and returns its `(offset, length)`.
+fn append(buf: &mut Vec<u8>, s: &str) -> [u8; 8] {
+    let at = buf.len();
+    buf.extend_from_slice(s.as_bytes());
+    pair(at, s.len())
 }
 
-/// Bytes of the strings a view request of `app` holds.
-fn strings_size(app: &Application) -> usize {
-    let optional = |s: &Option<String>| s.as_ref().map_or(0, String::len);
-    let parties = app.parties.iter();
-    let goods = app.goods.iter();
-    app.id.len()
-        + parties
-            .map(|p| p.name.len() + optional(&p.registration))
-            .sum::<usize>()
-        + goods
-            .map(|g| g.description.len() + optional(&g.control_entry) + optional(&g.currency))
-            .sum::<usize>()
+/// An absent string is `(0, 0)`; its flag says it is absent.
+fn append_option(buf: &mut Vec<u8>, s: &Option<String>) -> [u8; 8] {
+    s.as_deref().map_or([0; 8], |s| append(buf, s))
 }
 
 /// Re-addresses a view request in place: another date, state or role, the
@@ -238,26 +205,6 @@ fn pair(a: usize, b: usize) -> [u8; 8] {
     out[..4].copy_from_slice(&a.to_le_bytes());
     out[4..].copy_from_slice(&b.to_le_bytes());
     out
-}
-
-/// Where the next string goes: strings follow the records in the order
-/// they are placed.
-struct Strings {
-    next: usize,
-}
-
-impl Strings {
-    /// The `(offset, length)` of `s`, placed next.
-    fn place(&mut self, s: &str) -> [u8; 8] {
-        let at = self.next;
-        self.next += s.len();
-        pair(at, s.len())
-    }
-
-    /// An absent string is `(0, 0)`; its flag says it is absent.
-    fn option(&mut self, s: &Option<String>) -> [u8; 8] {
-        s.as_deref().map_or([0; 8], |s| self.place(s))
-    }
 }
 
 /// For a type whose `try_*` methods each read and check one field: a

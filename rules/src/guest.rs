@@ -18,11 +18,13 @@
 //! crate root as the manifest section.
 //!
 //! A policy that reads only what [`RequestView`] exposes can skip decoding
-//! the application: `export_policy!(in_place evaluate)` with
-//! `fn evaluate(request: &RequestView<'_>, ctx: &Context<'_>, out: &mut Vec<Finding>)`,
+//! the application: `export_policy!(in_place evaluate, rules = &RULES)`
+//! with
+//! `fn evaluate(request: &RequestView<'_>, ctx: &Context<'_>, out: &mut Findings<'_>)`,
 //! and `request = "view"` in its manifest, so that the host sends the view
 //! request (fixed-size records read where they lie, `abi::view`). Every
-//! code it reads is checked just as thoroughly, but nothing is copied
+//! field it reads is checked just as thoroughly, but nothing is copied, and
+//! the findings of the rules in `RULES` cross as indexes (`abi::indexed`)
 //! (docs/policy-authoring.md, docs/performance.md). On wasm32 this module also supplies
 //! the allocator (an arena reset before every application, so no request
 //! can see memory another left behind through the allocator) and a panic

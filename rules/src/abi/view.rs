@@ -13,9 +13,11 @@
 //! profile of the comparison plug-in put reading it at over half of a
 //! call (`docs/performance.md`).
 //!
-//! [`RequestView::parse`] checks the header (tag, dates, states, codes,
-//! that every list lies inside the request); records and strings are
-//! checked as a policy reads them, every code exactly as decoding would.
+//! [`RequestView::parse`] checks the tag and the address (`as_of`,
+//! `state`, `role`); every other field, of the header or of a record, is
+//! checked by its accessor when a policy reads it, every code exactly as
+//! decoding would, so a policy pays only for what it reads.
+//! [`RequestView::check`] and [`List::items`] check everything at once.
 //! Strings stay [`Text`], checked as UTF-8 only when read. Nothing is
 //! allocated. The host only ever writes well-formed requests; should one
 //! arrive damaged where a policy reads it, the evaluation stops with a

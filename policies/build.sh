@@ -29,7 +29,11 @@ root=$(cd "$here/.." && pwd)
 cd "$here"
 
 export CARGO_TARGET_DIR="$here/target"
-flags="--remap-path-prefix=$root=/attest -C link-arg=-zstack-size=65536"
+# A 16 KiB stack: the bundled policies use under 5 KiB, and with it they
+# start in one 64 KiB page of memory, which a fresh instance resets whole
+# (docs/performance.md). The stack lies below the data (rustc links wasm
+# stack-first), so overflowing it traps instead of overwriting data.
+flags="--remap-path-prefix=$root=/attest -C link-arg=-zstack-size=16384"
 
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   # A rustup wasm32 target: no build-std needed, so no Debian toolchain.

@@ -72,3 +72,52 @@ fn rule_ids_name_their_article_and_are_unique() {
         );
     }
 }
+
+/// Each published plug-in keeps its stack below its data (`--stack-first`)
+/// with the 16 KiB that `policies/build.sh` gives it, and starts with one
+/// 64 KiB page: a fresh instance's memory is reset whole, so a second page
+/// cost about a sixth of each fresh instance (docs/performance.md). An
+/// overflowing stack then runs below address 0 and traps (the host refers
+/// the application) instead of overwriting data.
+#[test]
+fn each_plugin_keeps_its_stack_first_and_starts_in_one_page() {
+    use wasmparser::{ConstExpr, DataKind, Operator, Parser, Payload};
+    let value = |e: &ConstExpr<'_>| match e.get_operators_reader().read() {
+        Ok(Operator::I32Const { value }) => value as u32,
+        other => panic!("not a constant address: {other:?}"),
+    };
+    for name in ["fp", "att", "eu-cp", "comparison", "xa", "xa-2020", "xb"] {
+        let wasm = dist(&format!("{name}.wasm"));
+        let (mut stack_top, mut lowest_data, mut pages) = (None, u32::MAX, None);
+        for payload in Parser::new(0).parse_all(&wasm) {
+            match payload.unwrap() {
+                // The stack pointer is the module's first global.
+                Payload::GlobalSection(globals) => {
+                    let first = globals.into_iter().next().unwrap().unwrap();
+                    assert!(
+                        first.ty.mutable,
+                        "{name}: the first global is the stack pointer"
+                    );
+                    stack_top = Some(value(&first.init_expr));
+                }
+                Payload::DataSection(data) => {
+                    for segment in data {
+                        if let DataKind::Active { offset_expr, .. } = segment.unwrap().kind {
+                            lowest_data = lowest_data.min(value(&offset_expr));
+                        }
+                    }
+                }
+                Payload::MemorySection(memories) => {
+                    pages = Some(memories.into_iter().next().unwrap().unwrap().initial);
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(stack_top, Some(16 << 10), "{name}: a 16 KiB stack");
+        assert!(
+            lowest_data >= 16 << 10,
+            "{name}: data at {lowest_data}, below the stack top"
+        );
+        assert_eq!(pages, Some(1), "{name}: starts in one page");
+    }
+}

@@ -238,10 +238,12 @@ pub mod wasm {
     static INITIALISED: GuestCell<bool> = GuestCell(UnsafeCell::new(false));
 
     /// Requests up to this size are written straight into [`INPUT`]; the
-    /// bundled examples encode to under 2 KiB. A larger one goes through
-    /// `attest_alloc`. Kept small because a fresh instance's memory is
-    /// reset page by page: 64 KiB cost about 1 µs per fresh instance.
-    pub const INPUT_BYTES: usize = 16 << 10;
+    /// bundled examples encode to under 2 KiB, generated applications to
+    /// under 600 bytes. A larger one goes through `attest_alloc`. Kept
+    /// small because a fresh instance's memory is reset whole: with a
+    /// 16 KiB stack, a 4 KiB buffer keeps the bundled plug-ins in one
+    /// 64 KiB page (docs/performance.md).
+    pub const INPUT_BYTES: usize = 4 << 10;
 
     /// The request buffer `attest_input` hands the host. Static, outside
     /// the arena, so that resetting the arena never frees it.

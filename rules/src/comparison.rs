@@ -110,7 +110,7 @@ pub const RULES: [(Rule, Effect); 6] = [
 
 /// The rules alone, in table order: the plug-in's rule table
 /// (`export_policy!(in_place .., rules = ..)`).
-pub const RULE_TABLE: [Rule; RULES.len()] = {
+pub static RULE_TABLE: [Rule; RULES.len()] = {
     let mut table = [RULES[0].0; RULES.len()];
     let mut i = 1;
     while i < RULES.len() {
@@ -237,6 +237,15 @@ pub enum States<'a> {
 }
 
 impl States<'_> {
+    /// Does any state satisfy `f`? Matched once, not per state as
+    /// [`States::iter`]'s chained iterators are.
+    pub fn any(&self, f: impl FnMut(Country) -> bool) -> bool {
+        match self {
+            States::Decoded(states) => states.iter().copied().any(f),
+            States::InPlace(list) => list.iter().any(f),
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = Country> + '_ {
         let (decoded, in_place) = match self {
             States::Decoded(states) => (Some(states.iter().copied()), None),
@@ -305,11 +314,12 @@ impl Fired {
 
     /// The rules in the set, in table order.
     pub fn rules(self) -> impl Iterator<Item = &'static (Rule, Effect)> {
-        RULES
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| self.0 & (1 << i) != 0)
-            .map(|(_, r)| r)
+        self.indexes().map(|i| &RULES[i])
+    }
+
+    /// The indexes into [`RULES`] of the rules in the set, in order.
+    pub fn indexes(self) -> impl Iterator<Item = usize> {
+        (0..RULES.len()).filter(move |i| self.0 & (1 << i) != 0)
     }
 
     /// The decision: the most restrictive effect among the fired rules.
@@ -324,7 +334,7 @@ pub fn evaluate(facts: &Facts<'_>) -> Fired {
     let civilian = types.contains(PartyType::Individual) || types.contains(PartyType::Commercial);
     Fired::default()
         .with(0, listed(&EMBARGOED, facts.destination))
-        .with(1, facts.transit.iter().any(|t| listed(&EMBARGOED, t)))
+        .with(1, facts.transit.any(|t| listed(&EMBARGOED, t)))
         .with(2, !facts.import_licence)
         .with(3, civilian && facts.ml1_quantity > BULK_QUANTITY)
         .with(
@@ -342,8 +352,9 @@ pub fn run(app: &Application, out: &mut Vec<Finding>) {
 /// The policy on a request read in place, as the plug-in runs it: the
 /// rules that fire cross the boundary as indexes into [`RULE_TABLE`].
 pub fn run_in_place(view: &RequestView<'_>, out: &mut Findings<'_>) {
-    for (rule, effect) in evaluate(&Facts::in_place(view)).rules() {
-        out.fire(rule, *effect);
+    for i in evaluate(&Facts::in_place(view)).indexes() {
+        // The table's own entry: `fire` finds its index from its address.
+        out.fire(&RULE_TABLE[i], RULES[i].1);
     }
 }
 

@@ -68,9 +68,11 @@ impl<'t> Findings<'t> {
 
     /// A finding of `rule` with `effect`: its message is the rule's
     /// `checks` text, it has no evidence, and it binds. A rule of the table
-    /// crosses as its index; any other is written whole.
+    /// crosses as its index; any other is written whole. Passing the
+    /// table's own entry (`&RULES[i]`) finds the index at once; an equal
+    /// rule from elsewhere is found by comparing it with each entry.
     pub fn fire(&mut self, rule: &Rule, effect: Effect) {
-        let Some(index) = self.table.iter().position(|r| same_rule(r, rule)) else {
+        let Some(index) = self.index_of(rule) else {
             self.push(rule.finding(effect, rule.checks.into()));
             return;
         };
@@ -83,6 +85,17 @@ impl<'t> Findings<'t> {
         entry[6] = u8::from(true);
         self.out.extend_from_slice(&entry);
         self.count += 1;
+    }
+
+    /// Where `rule` lies in the table: from its address when it is one of
+    /// the table's entries, else by comparing it with each.
+    fn index_of(&self, rule: &Rule) -> Option<usize> {
+        let size = core::mem::size_of::<Rule>();
+        let offset = (rule as *const Rule as usize).wrapping_sub(self.table.as_ptr() as usize);
+        if offset.is_multiple_of(size) && offset / size < self.table.len() {
+            return Some(offset / size);
+        }
+        self.table.iter().position(|r| same_rule(r, rule))
     }
 
     /// Any finding, written whole.
@@ -115,4 +128,37 @@ impl<'t> Findings<'t> {
 fn same_rule(a: &Rule, b: &Rule) -> bool {
     let same = |x: &str, y: &str| core::ptr::eq(x, y) || x == y;
     a.instrument == b.instrument && same(a.id, b.id) && same(a.article, b.article)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Instrument;
+
+    static TABLE: [Rule; 3] = [rule("t.a"), rule("t.b"), rule("t.c")];
+
+    const fn rule(id: &'static str) -> Rule {
+        Rule {
+            id,
+            instrument: Instrument::National,
+            article: "Art. 1",
+            checks: "a check",
+        }
+    }
+
+    #[test]
+    fn a_rule_is_found_by_address_in_the_table_and_by_value_elsewhere() {
+        let sink = Findings::new(&TABLE, Vec::new());
+        for (i, entry) in TABLE.iter().enumerate() {
+            assert_eq!(sink.index_of(entry), Some(i));
+            let copy = *entry;
+            assert_eq!(sink.index_of(&copy), Some(i));
+        }
+        assert_eq!(sink.index_of(&rule("t.d")), None);
+        // Only the table's own entries are found by address: the same
+        // rules in another array are compared.
+        let other = [rule("t.c"), rule("t.x")];
+        assert_eq!(sink.index_of(&other[0]), Some(2));
+        assert_eq!(sink.index_of(&other[1]), None);
+    }
 }

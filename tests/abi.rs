@@ -8,7 +8,7 @@
 mod common;
 use attest::sandbox::{Fault, Isolation, Limits, Sandbox};
 use attest_rules::abi::codec::{self, Request, Response};
-use attest_rules::abi::view::{self, RequestView, Text};
+use attest_rules::abi::view::{self, RequestView, Text, TextFields};
 use attest_rules::model::{Application, Country, Date, Role};
 use attest_rules::reference::ReferenceData;
 use attest_rules::{Effect, Instrument, Rule};
@@ -453,6 +453,112 @@ fn the_view_shows_exactly_what_the_application_holds() {
     assert_eq!(shown_by_view(&example_view()), Some(expected));
 }
 
+/// A plug-in whose manifest lists `text_fields` is sent those strings and
+/// no others: a withheld string is not in the request at all, the rest of
+/// the view reads as before (`check` and `items` pass), and reading a
+/// withheld field stops the policy, naming the field, whether or not the
+/// application has it.
+#[test]
+fn withheld_text_is_neither_sent_nor_readable() {
+    fn has(bytes: &[u8], s: &str) -> bool {
+        bytes.windows(s.len()).any(|w| w == s.as_bytes())
+    }
+    fn refused(read: impl FnOnce() + std::panic::UnwindSafe) -> String {
+        let panic = std::panic::catch_unwind(read).unwrap_err();
+        panic.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+    let mut app = clean_export();
+    app.parties[0].name = "Unmistakable Name Ltd".into();
+    app.goods[0].description = "Unmistakable description".into();
+    app.goods[0].control_entry = Some("ML1.a".into());
+    let (mut all, mut some) = (Vec::new(), Vec::new());
+    let at = (date("2026-11-20"), c("GB"), Role::Export);
+    view::encode_request(at.0, at.1, at.2, &app, &mut all);
+    let text = TextFields::GOODS_CONTROL_ENTRY;
+    view::encode_request_with(at.0, at.1, at.2, &app, text, &mut some);
+    assert!(has(&all, "Unmistakable Name Ltd") && has(&all, "Unmistakable description"));
+    assert!(
+        !has(&some, "Unmistakable") && !has(&some, &app.id),
+        "{some:?}"
+    );
+    assert!(has(&some, "ML1.a"));
+
+    let v = RequestView::parse(&some).unwrap();
+    assert_eq!(v.check(), Ok(()));
+    assert_eq!(v.destination(), app.route.destination);
+    let goods: Vec<_> = v.goods().items().map(Result::unwrap).collect();
+    assert_eq!(goods[0].control_entry().unwrap(), "ML1.a");
+    assert_eq!(goods[0].quantity(), app.goods[0].quantity);
+    let parties: Vec<_> = v.parties().items().map(Result::unwrap).collect();
+    assert_eq!(parties.len(), app.parties.len());
+    let message = refused(|| {
+        parties[0].name();
+    });
+    assert!(
+        message
+            .contains("`parties.name` was withheld: the manifest's `text_fields` does not list it"),
+        "{message}"
+    );
+    assert!(refused(|| {
+        v.id();
+    })
+    .contains("`id` was withheld"));
+    // Withheld whether the application has one or not: a policy that reads
+    // it fails on every application, not only on some.
+    assert!(app.parties.iter().any(|p| p.registration.is_none()));
+    for p in &parties {
+        let p = *p;
+        assert!(refused(move || {
+            p.registration();
+        })
+        .contains("`parties.registration` was withheld"));
+    }
+
+    // Over generated applications: every field alone, and none; what is
+    // sent reads back as the application has it.
+    let mut buf = Vec::new();
+    for n in 0..300 {
+        let app = attest::workload::application(9, n);
+        for (name, field) in TextFields::NAMES
+            .iter()
+            .copied()
+            .chain([("none", TextFields::NONE)])
+        {
+            view::encode_request_with(app.submitted, c("GB"), Role::Export, &app, field, &mut buf);
+            let v = RequestView::parse(&buf).unwrap();
+            assert_eq!(v.check(), Ok(()), "{name}, application {n}");
+            let sent = |f: TextFields| field.contains(f) && f != TextFields::NONE;
+            if sent(TextFields::ID) {
+                assert_eq!(v.id(), app.id.as_str());
+            }
+            for (p, party) in v.parties().iter().zip(&app.parties) {
+                assert_eq!(p.role(), party.role);
+                if sent(TextFields::PARTY_NAME) {
+                    assert_eq!(p.name(), party.name.as_str());
+                }
+                if sent(TextFields::PARTY_REGISTRATION) {
+                    let got = p.registration().map(|t| t.as_str().to_string());
+                    assert_eq!(got, party.registration);
+                }
+            }
+            for (g, line) in v.goods().iter().zip(&app.goods) {
+                assert_eq!(g.quantity(), line.quantity);
+                if sent(TextFields::GOODS_CONTROL_ENTRY) {
+                    let got = g.control_entry().map(|t| t.as_str().to_string());
+                    assert_eq!(got, line.control_entry);
+                }
+                if sent(TextFields::GOODS_CURRENCY) {
+                    let got = g.currency().map(|t| t.as_str().to_string());
+                    assert_eq!(got, line.currency);
+                }
+                if sent(TextFields::GOODS_DESCRIPTION) {
+                    assert_eq!(g.description(), line.description.as_str());
+                }
+            }
+        }
+    }
+}
+
 /// The host encodes the view once per application and re-addresses it
 /// for each plug-in that reads it.
 #[test]
@@ -625,5 +731,41 @@ fn a_plugin_sent_the_other_form_says_which_key_to_fix() {
             Err(other) => panic!("{sent} request to the wrong plug-in: {other}"),
             Ok(_) => panic!("{sent} request to the wrong plug-in was evaluated"),
         }
+    }
+}
+
+/// The published comparison plug-in lists the one string it reads; sent a
+/// view without it, it stops with a trap (the host refers the
+/// application) instead of judging the goods without their control
+/// entries. At load, the host reads the list from its manifest.
+#[test]
+fn a_plugin_reading_a_withheld_field_is_stopped() {
+    let sandbox = Sandbox::new(Limits {
+        isolation: Isolation::Reuse,
+        ..Limits::default()
+    })
+    .unwrap();
+    let mut data = Vec::new();
+    codec::encode(&ReferenceData::default(), &mut data);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/dist/comparison.wasm"
+    );
+    let plugin = sandbox.load(&std::fs::read(path).unwrap(), data).unwrap();
+    assert_eq!(plugin.view_text, TextFields::GOODS_CONTROL_ENTRY);
+    let app = clean_export();
+    assert!(!app.goods.is_empty());
+    let mut evaluator = plugin.evaluator();
+    let mut bytes = Vec::new();
+    let at = (app.submitted, c("GB"), Role::Export);
+    view::encode_request_with(at.0, at.1, at.2, &app, plugin.view_text, &mut bytes);
+    assert!(evaluator.evaluate(&bytes).is_ok());
+    view::encode_request_with(at.0, at.1, at.2, &app, TextFields::NONE, &mut bytes);
+    match evaluator.evaluate(&bytes) {
+        Err(Fault::Trap(trap)) => assert!(trap.contains("unreachable"), "{trap}"),
+        other => panic!(
+            "a withheld field was read without a fault: {:?}",
+            other.map(|e| e.findings)
+        ),
     }
 }

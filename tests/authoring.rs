@@ -279,3 +279,21 @@ fn fixtures_report_fuel_and_fail_over_their_max_fuel() {
     );
     assert!(test(fuel).status.success(), "exactly max_fuel passes");
 }
+
+/// `policy inspect` shows the form of the request a module reads and the
+/// text fields it is sent.
+#[test]
+fn inspect_shows_the_view_and_the_text_it_is_sent() {
+    let module = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../policies/dist/comparison.wasm"
+    );
+    let out = attest(&["policy", "inspect", module]);
+    let shown = text(&out);
+    assert!(out.status.success(), "{shown}");
+    assert!(shown.contains("request  view (read in place)"), "{shown}");
+    assert!(
+        shown.contains("text     goods.control_entry (the host withholds every other text field)"),
+        "{shown}"
+    );
+}

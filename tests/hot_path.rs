@@ -65,12 +65,14 @@ fn a_reused_instance_screens_without_allocating_on_the_host() {
         .collect();
     let (mut request, mut findings) = (Vec::new(), Reused::default());
     let mut screen = |app: &attest_rules::Application| {
-        // The plug-in reads the view request (`request = "view"`).
-        view::encode_request(
+        // The plug-in reads the view request (`request = "view"`), with
+        // the text fields its manifest lists.
+        view::encode_request_with(
             app.submitted,
             app.licensing_state,
             Role::Export,
             app,
+            plugin.view_text,
             &mut request,
         );
         evaluator.evaluate_into(&request, &mut findings).unwrap();

@@ -14,7 +14,7 @@ pub mod rego;
 
 use attest::sandbox::{Evaluator, Fault, Isolation, Limits, Plugin, Sandbox};
 use attest_rules::abi::codec::{self, Reused};
-use attest_rules::abi::view;
+use attest_rules::abi::view::{self, TextFields};
 use attest_rules::comparison::{self, Fired};
 use attest_rules::model::Role;
 use attest_rules::{Application, Finding};
@@ -63,6 +63,7 @@ impl AttestEngine {
     pub fn session(&self) -> AttestSession<'_> {
         AttestSession {
             evaluator: self.plugin.evaluator(),
+            text: self.plugin.view_text,
             request: Vec::new(),
             findings: Reused::default(),
         }
@@ -81,6 +82,7 @@ fn plugin_data() -> Vec<u8> {
 
 pub struct AttestSession<'p> {
     evaluator: Evaluator<'p>,
+    text: TextFields,
     request: Vec<u8>,
     findings: Reused<Finding>,
 }
@@ -88,12 +90,14 @@ pub struct AttestSession<'p> {
 impl AttestSession<'_> {
     /// Encode, copy in, evaluate, read the findings back.
     pub fn decide(&mut self, app: &Application) -> Result<Fired, Fault> {
-        // The plug-in's manifest asks for the view request.
-        view::encode_request(
+        // The plug-in's manifest asks for the view request, with only the
+        // text fields it reads.
+        view::encode_request_with(
             app.submitted,
             app.licensing_state,
             Role::Export,
             app,
+            self.text,
             &mut self.request,
         );
         self.evaluator

@@ -918,6 +918,16 @@ fn policy_inspect(path: &Path) -> ExitCode {
                     attest::manifest::RequestForm::View => "view (read in place)",
                 }
             );
+            if let Some(fields) = &m.text_fields {
+                println!(
+                    "  text     {} (the host withholds every other text field)",
+                    if fields.is_empty() {
+                        "none".into()
+                    } else {
+                        fields.join(", ")
+                    }
+                );
+            }
             println!(
                 "  data     {}",
                 if m.data.is_empty() {

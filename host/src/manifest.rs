@@ -1,6 +1,7 @@
 //! Plug-in metadata, read from the module's `attest.manifest` custom
 //! section without instantiating or running any of its code.
 
+use attest_rules::abi::view::TextFields;
 use attest_rules::abi::{self, MANIFEST_SECTION};
 use attest_rules::model::Date;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,11 @@ pub struct Manifest {
     /// place (`docs/abi.md`).
     #[serde(default, skip_serializing_if = "RequestForm::is_full")]
     pub request: RequestForm,
+    /// The text fields of the view request the plug-in reads (`id`,
+    /// `parties.name`, ...); the host withholds the others. Absent: every
+    /// one. Only with `request = "view"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_fields: Option<Vec<String>>,
     /// First day this version of the policy is in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_from: Option<toml::value::Datetime>,
@@ -49,6 +55,23 @@ impl Manifest {
         (d(&self.effective_from), d(&self.effective_until))
     }
 
+    /// The text fields the host sends this plug-in in the view request;
+    /// `Err` names a field `text_fields` lists that the view does not have.
+    pub fn text(&self) -> Result<TextFields, String> {
+        let Some(names) = &self.text_fields else {
+            return Ok(TextFields::ALL);
+        };
+        names.iter().try_fold(TextFields::NONE, |set, name| {
+            TextFields::named(name).map(|f| set.with(f)).ok_or_else(|| {
+                let known: Vec<&str> = TextFields::NAMES.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "text_fields: the view has no text field `{name}` (it has {})",
+                    known.join(", ")
+                )
+            })
+        })
+    }
+
     /// Checks what the host can check without running code: the ABI
     /// version and the effective dates.
     pub fn check(&self) -> Result<(), ManifestError> {
@@ -65,6 +88,12 @@ impl Manifest {
                 self.abi
             )));
         }
+        if self.text_fields.is_some() && self.request != RequestForm::View {
+            return Err(ManifestError::Invalid(
+                "text_fields needs request = \"view\": the full request carries every field".into(),
+            ));
+        }
+        self.text().map_err(ManifestError::Invalid)?;
         let (from, until) = self.effective();
         for (key, raw, parsed) in [
             ("effective_from", &self.effective_from, from),
@@ -195,6 +224,40 @@ mod tests {
         assert_eq!(view.check(), Ok(()));
         let err = manifest("abi = 3\nrequest = \"slice\"").unwrap_err();
         assert!(err.to_string().contains("unknown variant `slice`"), "{err}");
+    }
+
+    /// A plug-in limits the text it receives by naming fields as the
+    /// application format does; a name the view lacks is refused with
+    /// the list of those it has, and so is the key without the view.
+    #[test]
+    fn text_fields_name_what_the_view_sends_and_nothing_else() {
+        let all = manifest("abi = 3\nrequest = \"view\"").unwrap();
+        assert_eq!(all.text(), Ok(TextFields::ALL));
+        let some = manifest(
+            "abi = 3\nrequest = \"view\"\ntext_fields = [\"goods.control_entry\", \"id\"]",
+        )
+        .unwrap();
+        assert_eq!(some.check(), Ok(()));
+        assert_eq!(
+            some.text(),
+            Ok(TextFields::GOODS_CONTROL_ENTRY.with(TextFields::ID))
+        );
+        let none = manifest("abi = 3\nrequest = \"view\"\ntext_fields = []").unwrap();
+        assert_eq!(none.text(), Ok(TextFields::NONE));
+        let typo =
+            manifest("abi = 3\nrequest = \"view\"\ntext_fields = [\"parties.names\"]").unwrap();
+        assert_eq!(
+            typo.check().unwrap_err().to_string(),
+            "manifest is not valid: text_fields: the view has no text field `parties.names` \
+             (it has id, parties.name, parties.registration, goods.description, \
+             goods.control_entry, goods.currency)"
+        );
+        let full = manifest("abi = 3\ntext_fields = [\"id\"]").unwrap();
+        assert_eq!(
+            full.check().unwrap_err().to_string(),
+            "manifest is not valid: text_fields needs request = \"view\": \
+             the full request carries every field"
+        );
     }
 
     /// A version-2 host would send such a plug-in the full request, so the

@@ -17,6 +17,7 @@ use crate::module_cache::ModuleCache;
 use crate::reference::hex;
 use crate::snapshot::{self, Plan};
 use attest_rules::abi::codec::{self, Reused, TableRule};
+use attest_rules::abi::view::TextFields;
 use attest_rules::abi::{self, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
@@ -269,6 +270,9 @@ impl Sandbox {
             manifest: Some(Box::new(manifest.clone())),
             fault,
         };
+        let view_text = manifest
+            .text()
+            .map_err(|e| fail(Fault::NotLoadable(format!("manifest: {e}"))))?;
         let module = compile(&self.engine, self.cache.as_ref(), wasm)
             .map_err(|e| fail(Fault::NotLoadable(format!("{e:#}"))))?;
         let imports: Vec<String> = module
@@ -291,6 +295,7 @@ impl Sandbox {
             fresh_starts: AtomicU32::new(0),
             frozen: OnceLock::new(),
             rules: Vec::new(),
+            view_text,
         };
         // Instantiating once checks exports, ABI version and initialisation
         // now, so a broken module is reported at load, not per application.
@@ -349,6 +354,9 @@ pub struct Plugin {
     /// findings may name their rules by index into it. Empty when the
     /// module exports none.
     rules: Vec<TableRule>,
+    /// The text fields of the view request it is sent (its manifest's
+    /// `text_fields`), parsed once at load.
+    pub view_text: TextFields,
 }
 
 /// A plug-in as it stands after initialisation (`snapshot`): its

@@ -24,6 +24,13 @@
 //! trap, which the host reports as a fault of the plug-in (`refer`), so a
 //! policy never acts on it.
 //!
+//! A plug-in may also limit the text it receives: with `text_fields` in
+//! its manifest ([`TextFields`]), the host withholds every other string
+//! of the view (names, registrations, descriptions...), so that a policy
+//! that judges codes and numbers never sees a party's name. A withheld
+//! string is written as the offset [`WITHHELD`]; reading it traps, as
+//! reading a damaged field does.
+//!
 //! What the view does not hold (the applicant, markings, the transit
 //! consents, end use and sale) a policy reads from the decoded application
 //! instead, with `export_policy!` and the full request.
@@ -81,11 +88,64 @@ const CURRENCY: u8 = 16;
 /// `att_category` of a goods line that has none.
 const NO_CATEGORY: u8 = 0xff;
 
-/// Encodes the view request for `app` into `buf` (cleared first), as the
-/// host does for a plug-in whose manifest says `request = "view"`, in one
-/// pass over the application: the request is sized first (records and
-/// strings), so each record is built on the stack and copied into its
-/// place, and each string written where it goes, without growing `buf`.
+/// The offset of a withheld string (its length is 0). No request is
+/// 4 GiB long, so no string sent lies there.
+pub const WITHHELD: u32 = u32::MAX;
+
+/// A set of the view's text fields: those a plug-in's manifest lists in
+/// `text_fields`, which the host sends; it withholds the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextFields(u8);
+
+impl TextFields {
+    pub const ID: TextFields = TextFields(1);
+    pub const PARTY_NAME: TextFields = TextFields(2);
+    pub const PARTY_REGISTRATION: TextFields = TextFields(4);
+    pub const GOODS_DESCRIPTION: TextFields = TextFields(8);
+    pub const GOODS_CONTROL_ENTRY: TextFields = TextFields(16);
+    pub const GOODS_CURRENCY: TextFields = TextFields(32);
+    /// Every text field: what a plug-in gets unless its manifest limits it.
+    pub const ALL: TextFields = TextFields(63);
+    pub const NONE: TextFields = TextFields(0);
+
+    /// Each field by the name a manifest gives it: its path in the
+    /// application format (`docs/abi.md`).
+    pub const NAMES: [(&'static str, TextFields); 6] = [
+        ("id", TextFields::ID),
+        ("parties.name", TextFields::PARTY_NAME),
+        ("parties.registration", TextFields::PARTY_REGISTRATION),
+        ("goods.description", TextFields::GOODS_DESCRIPTION),
+        ("goods.control_entry", TextFields::GOODS_CONTROL_ENTRY),
+        ("goods.currency", TextFields::GOODS_CURRENCY),
+    ];
+
+    /// The field a manifest names `name`, if there is one.
+    pub fn named(name: &str) -> Option<TextFields> {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, f)| f)
+    }
+
+    pub fn with(self, other: TextFields) -> TextFields {
+        TextFields(self.0 | other.0)
+    }
+
+    pub fn contains(self, other: TextFields) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// The name of a single field, for messages.
+    fn name(self) -> &'static str {
+        Self::NAMES
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("text", |(n, _)| n)
+    }
+}
+
+/// Encodes the view request for `app` into `buf` (cleared first), every
+/// text field included: [`encode_request_with`] with [`TextFields::ALL`].
 pub fn encode_request(
     as_of: Date,
     state: Country,
@@ -93,15 +153,35 @@ pub fn encode_request(
     app: &Application,
     buf: &mut Vec<u8>,
 ) {
+    encode_request_with(as_of, state, role, app, TextFields::ALL, buf);
+}
+
+/// Encodes the view request for `app` into `buf` (cleared first), as the
+/// host does for a plug-in whose manifest says `request = "view"`, with
+/// the strings of the fields in `text` and every other text field
+/// withheld ([`WITHHELD`]), present or not, so that reading one fails
+/// whatever the application holds. One pass over the application: the
+/// request is sized first (records and strings), so each record is built
+/// on the stack and copied into its place, and each string written where
+/// it goes, without growing `buf`.
+pub fn encode_request_with(
+    as_of: Date,
+    state: Country,
+    role: Role,
+    app: &Application,
+    text: TextFields,
+    buf: &mut Vec<u8>,
+) {
     let transit_at = HEADER;
     let parties_at = transit_at + 2 * app.route.transit.len();
     let goods_at = parties_at + PARTY * app.parties.len();
     let strings_at = goods_at + GOODS * app.goods.len();
     buf.clear();
-    buf.resize(strings_at + string_bytes(app), 0);
+    buf.resize(strings_at + string_bytes(app, text), 0);
     let mut strings = Strings {
         buf,
         next: strings_at,
+        text,
     };
 
     let mut h = [0; HEADER];
@@ -123,7 +203,7 @@ pub fn encode_request(
             documents.end_user_certificate.is_some(),
             END_USER_CERTIFICATE,
         );
-    put(&mut h, at::ID, strings.add(&app.id));
+    put(&mut h, at::ID, strings.add(TextFields::ID, &app.id));
     put(
         &mut h,
         at::TRANSIT,
@@ -142,8 +222,12 @@ pub fn encode_request(
         r[1] = p.party_type.code();
         put(&mut r, 2, p.state.as_bytes());
         r[4] = flag(p.registration.is_some(), REGISTRATION);
-        put(&mut r, 8, strings.add(&p.name));
-        put(&mut r, 16, strings.add_option(&p.registration));
+        put(&mut r, 8, strings.add(TextFields::PARTY_NAME, &p.name));
+        put(
+            &mut r,
+            16,
+            strings.add_option(TextFields::PARTY_REGISTRATION, &p.registration),
+        );
         put(strings.buf, parties_at + PARTY * i, r);
     }
     for (i, g) in app.goods.iter().enumerate() {
@@ -159,57 +243,92 @@ pub fn encode_request(
         put(&mut r, 8, g.quantity.to_le_bytes());
         let value = g.unit_value.unwrap_or(0.0).to_bits();
         put(&mut r, 16, value.to_le_bytes());
-        put(&mut r, 24, strings.add(&g.description));
-        put(&mut r, 32, strings.add_option(&g.control_entry));
-        put(&mut r, 40, strings.add_option(&g.currency));
+        put(
+            &mut r,
+            24,
+            strings.add(TextFields::GOODS_DESCRIPTION, &g.description),
+        );
+        put(
+            &mut r,
+            32,
+            strings.add_option(TextFields::GOODS_CONTROL_ENTRY, &g.control_entry),
+        );
+        put(
+            &mut r,
+            40,
+            strings.add_option(TextFields::GOODS_CURRENCY, &g.currency),
+        );
         put(strings.buf, goods_at + GOODS * i, r);
     }
     debug_assert_eq!(strings.next, strings.buf.len());
 }
 
-/// Bytes of every string the view carries, in the order
-/// [`encode_request`] writes them.
-fn string_bytes(app: &Application) -> usize {
-    let len = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+/// Bytes of the strings of `text` that the view carries, in the order
+/// [`encode_request_with`] writes them.
+fn string_bytes(app: &Application, text: TextFields) -> usize {
+    let sent = |field, s: &str| if text.contains(field) { s.len() } else { 0 };
+    let opt = |field, s: &Option<String>| s.as_deref().map_or(0, |s| sent(field, s));
     let parties: usize = app
         .parties
         .iter()
-        .map(|p| p.name.len() + len(&p.registration))
+        .map(|p| {
+            sent(TextFields::PARTY_NAME, &p.name)
+                + opt(TextFields::PARTY_REGISTRATION, &p.registration)
+        })
         .sum();
     let goods: usize = app
         .goods
         .iter()
-        .map(|g| g.description.len() + len(&g.control_entry) + len(&g.currency))
+        .map(|g| {
+            sent(TextFields::GOODS_DESCRIPTION, &g.description)
+                + opt(TextFields::GOODS_CONTROL_ENTRY, &g.control_entry)
+                + opt(TextFields::GOODS_CURRENCY, &g.currency)
+        })
         .sum();
-    app.id.len() + parties + goods
+    sent(TextFields::ID, &app.id) + parties + goods
 }
 
-/// The string area of a request being encoded: each string is written
-/// after the one before.
+/// The string area of a request being encoded: each string sent is
+/// written after the one before.
 struct Strings<'b> {
     buf: &'b mut Vec<u8>,
     next: usize,
+    text: TextFields,
 }
 
 impl Strings<'_> {
-    /// Writes `s` and returns its `(offset, length)`.
-    fn add(&mut self, s: &str) -> [u8; 8] {
+    /// Writes `s` if `field` is sent, and returns its `(offset, length)`:
+    /// `(WITHHELD, 0)` if it is not.
+    fn add(&mut self, field: TextFields, s: &str) -> [u8; 8] {
+        if !self.text.contains(field) {
+            return withheld();
+        }
         let at = self.next;
         self.next += s.len();
         copy_short(&mut self.buf[at..self.next], s.as_bytes());
         pair(at, s.len())
     }
 
-    /// An absent string is `(0, 0)`; its flag says it is absent.
-    fn add_option(&mut self, s: &Option<String>) -> [u8; 8] {
-        s.as_deref().map_or([0; 8], |s| self.add(s))
+    /// An absent string is `(0, 0)`, and its flag says it is absent; a
+    /// withheld one is `(WITHHELD, 0)` whether present or not.
+    fn add_option(&mut self, field: TextFields, s: &Option<String>) -> [u8; 8] {
+        match s {
+            Some(s) => self.add(field, s),
+            None if self.text.contains(field) => [0; 8],
+            None => withheld(),
+        }
     }
 }
 
+fn withheld() -> [u8; 8] {
+    pair(WITHHELD as usize, 0)
+}
+
 /// Copies `src` into `dst` (of the same length). Most strings of a request
-/// are a few bytes long, and a call to `memcpy` for each was a third of
-/// encoding one (`docs/performance.md`): up to 16 bytes are copied as two
-/// overlapping fixed-size moves, which compile to plain loads and stores.
+/// are a few bytes long, and a call to `memcpy` for each costs more than
+/// the copy: up to 16 bytes are copied as two overlapping fixed-size
+/// moves, which compile to plain loads and stores (encoding a generated
+/// request 46 -> 44.5 ns, `docs/performance.md`).
 #[inline]
 fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
@@ -281,10 +400,12 @@ macro_rules! accessors {
                 }
             )+
 
-            /// Checks every field, so that no accessor can trap.
+            /// Checks every field sent, so that no accessor of one can
+            /// trap. A text field the host withheld (`text_fields`) is not
+            /// an error here; reading it is.
             pub fn check(&self) -> Result<(), WireError> {
                 self.flags()?;
-                $( self.$checked()?; )+
+                $( sent_intact(self.$checked())?; )+
                 Ok(())
             }
         }
@@ -360,7 +481,7 @@ impl<'a> RequestView<'a> {
         self.0.code(at::ROLE, "Role", Role::from_code)
     }
     fn try_id(&self) -> Result<Text<'a>, WireError> {
-        self.0.text(at::ID)
+        self.0.text(at::ID, TextFields::ID)
     }
     fn try_kind(&self) -> Result<TransferKind, WireError> {
         self.0
@@ -483,8 +604,12 @@ impl<'a> Fields<'a> {
         Ok(f)
     }
 
-    /// The string whose `(offset, length)` is at `at`, inside the request.
-    fn text(&self, at: usize) -> Result<Text<'a>, WireError> {
+    /// The string of `field` whose `(offset, length)` is at `at`, inside
+    /// the request; refused if the host withheld it.
+    fn text(&self, at: usize, field: TextFields) -> Result<Text<'a>, WireError> {
+        if self.word(at) == WITHHELD {
+            return Err(self.withheld(at, field));
+        }
         let (start, len) = (self.word(at) as usize, self.word(at + 4) as usize);
         start
             .checked_add(len)
@@ -493,13 +618,30 @@ impl<'a> Fields<'a> {
             .ok_or(error(self.base + at, WireProblem::Truncated))
     }
 
-    /// The string at `at` if `present`.
-    fn optional(&self, present: bool, at: usize) -> Result<Option<Text<'a>>, WireError> {
+    /// The string of `field` at `at` if `present`; refused if withheld,
+    /// present or not.
+    fn optional(
+        &self,
+        present: bool,
+        at: usize,
+        field: TextFields,
+    ) -> Result<Option<Text<'a>>, WireError> {
         if present {
-            self.text(at).map(Some)
+            self.text(at, field).map(Some)
+        } else if self.word(at) == WITHHELD {
+            Err(self.withheld(at, field))
         } else {
             Ok(None)
         }
+    }
+
+    fn withheld(&self, at: usize, field: TextFields) -> WireError {
+        error(
+            self.base + at,
+            WireProblem::Withheld {
+                field: field.name(),
+            },
+        )
     }
 }
 
@@ -519,12 +661,20 @@ pub trait Record<'a>: Sized {
     }
 }
 
-/// The value, or a trap on damage: what a policy reading the request
+/// `Ok` for a field that is intact or withheld, for `check`.
+fn sent_intact<T>(value: Result<T, WireError>) -> Result<(), WireError> {
+    match value {
+        Err(e) if !matches!(e.problem, WireProblem::Withheld { .. }) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The value, or a trap on damage or a withheld field: what a policy reading the request
 /// directly gets (see the module documentation).
 fn intact<T>(value: Result<T, WireError>) -> T {
     match value {
         Ok(value) => value,
-        Err(e) => panic!("the request is damaged: {e}"),
+        Err(e) => panic!("a field of the request cannot be read: {e}"),
     }
 }
 
@@ -683,7 +833,7 @@ impl<'a> PartyRef<'a> {
         self.0.code(0, "PartyRole", PartyRole::from_code)
     }
     fn try_name(&self) -> Result<Text<'a>, WireError> {
-        self.0.text(8)
+        self.0.text(8, TextFields::PARTY_NAME)
     }
     fn try_state(&self) -> Result<Country, WireError> {
         self.0.country(2)
@@ -693,7 +843,7 @@ impl<'a> PartyRef<'a> {
     }
     fn try_registration(&self) -> Result<Option<Text<'a>>, WireError> {
         let present = self.flags()? & REGISTRATION != 0;
-        self.0.optional(present, 16)
+        self.0.optional(present, 16, TextFields::PARTY_REGISTRATION)
     }
 }
 
@@ -719,7 +869,7 @@ impl<'a> GoodsRef<'a> {
         Ok(self.flags()? & bit != 0)
     }
     fn try_description(&self) -> Result<Text<'a>, WireError> {
-        self.0.text(24)
+        self.0.text(24, TextFields::GOODS_DESCRIPTION)
     }
     fn try_item(&self) -> Result<ItemKind, WireError> {
         self.0.code(0, "ItemKind", ItemKind::from_code)
@@ -734,7 +884,11 @@ impl<'a> GoodsRef<'a> {
         }
     }
     fn try_control_entry(&self) -> Result<Option<Text<'a>>, WireError> {
-        self.0.optional(self.flag(CONTROL_ENTRY)?, 32)
+        self.0.optional(
+            self.flag(CONTROL_ENTRY)?,
+            32,
+            TextFields::GOODS_CONTROL_ENTRY,
+        )
     }
     fn try_quantity(&self) -> Result<u64, WireError> {
         Ok(self.0.u64(8))
@@ -745,7 +899,8 @@ impl<'a> GoodsRef<'a> {
             .then(|| f64::from_bits(self.0.u64(16))))
     }
     fn try_currency(&self) -> Result<Option<Text<'a>>, WireError> {
-        self.0.optional(self.flag(CURRENCY)?, 40)
+        self.0
+            .optional(self.flag(CURRENCY)?, 40, TextFields::GOODS_CURRENCY)
     }
     fn try_manufacture(&self) -> Result<Manufacture, WireError> {
         self.0.code(2, "Manufacture", Manufacture::from_code)

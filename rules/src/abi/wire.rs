@@ -36,6 +36,9 @@ pub enum WireProblem {
     /// plug-in does not read: its manifest's `request` key disagrees with
     /// how it was built.
     WrongForm { sent: &'static str },
+    /// A text field of the view request that the host withheld, because
+    /// the plug-in's manifest does not list it in `text_fields`.
+    Withheld { field: &'static str },
 }
 
 impl fmt::Display for WireError {
@@ -57,6 +60,11 @@ impl fmt::Display for WireError {
             WireProblem::Section { field, listed } => write!(
                 f,
                 "byte {}: the section table puts `{field}` at byte {listed}",
+                self.offset
+            ),
+            WireProblem::Withheld { field } => write!(
+                f,
+                "byte {}: `{field}` was withheld: the manifest's `text_fields` does not list it",
                 self.offset
             ),
             WireProblem::WrongForm { sent } => write!(

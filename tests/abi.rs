@@ -491,6 +491,14 @@ fn withheld_text_is_neither_sent_nor_readable() {
     assert_eq!(goods[0].quantity(), app.goods[0].quantity);
     let parties: Vec<_> = v.parties().items().map(Result::unwrap).collect();
     assert_eq!(parties.len(), app.parties.len());
+    // Code that must not trap asks with `try_`, and gets the error.
+    assert_eq!(
+        parties[0].try_name().unwrap_err().to_string(),
+        format!(
+            "byte {}: `parties.name` was withheld: the manifest's `text_fields` does not list it",
+            view::HEADER + 2 * app.route.transit.len() + 8
+        )
+    );
     let message = refused(|| {
         parties[0].name();
     });

@@ -383,8 +383,9 @@ fn pair(a: usize, b: usize) -> [u8; 8] {
     out
 }
 
-/// For a type whose `try_*` methods each read and check one field: a
-/// public accessor per field, which traps on a damaged field (see
+/// For a type whose `try_*` methods each read and check one field,
+/// returning the error (damaged, or withheld by `text_fields`): an
+/// accessor per field, which traps on that error instead (see
 /// [`List::iter`]), and `check`, which checks them all. Only the fields a
 /// policy reads cost anything.
 macro_rules! accessors {
@@ -471,51 +472,51 @@ impl<'a> RequestView<'a> {
         let known = IMPORT_LICENCE | END_USER_CERTIFICATE;
         self.0.flags(at::DOCUMENTS, "documents flags", known)
     }
-    fn try_as_of(&self) -> Result<Date, WireError> {
+    pub fn try_as_of(&self) -> Result<Date, WireError> {
         self.0.date(at::AS_OF)
     }
-    fn try_state(&self) -> Result<Country, WireError> {
+    pub fn try_state(&self) -> Result<Country, WireError> {
         self.0.country(at::STATE)
     }
-    fn try_role(&self) -> Result<Role, WireError> {
+    pub fn try_role(&self) -> Result<Role, WireError> {
         self.0.code(at::ROLE, "Role", Role::from_code)
     }
-    fn try_id(&self) -> Result<Text<'a>, WireError> {
+    pub fn try_id(&self) -> Result<Text<'a>, WireError> {
         self.0.text(at::ID, TextFields::ID)
     }
-    fn try_kind(&self) -> Result<TransferKind, WireError> {
+    pub fn try_kind(&self) -> Result<TransferKind, WireError> {
         self.0
             .code(at::KIND, "TransferKind", TransferKind::from_code)
     }
-    fn try_licensing_state(&self) -> Result<Country, WireError> {
+    pub fn try_licensing_state(&self) -> Result<Country, WireError> {
         self.0.country(at::LICENSING_STATE)
     }
-    fn try_submitted(&self) -> Result<Date, WireError> {
+    pub fn try_submitted(&self) -> Result<Date, WireError> {
         self.0.date(at::SUBMITTED)
     }
-    fn try_origin(&self) -> Result<Country, WireError> {
+    pub fn try_origin(&self) -> Result<Country, WireError> {
         self.0.country(at::ORIGIN)
     }
-    fn try_destination(&self) -> Result<Country, WireError> {
+    pub fn try_destination(&self) -> Result<Country, WireError> {
         self.0.country(at::DESTINATION)
     }
-    fn try_transit(&self) -> Result<List<'a, Country>, WireError> {
+    pub fn try_transit(&self) -> Result<List<'a, Country>, WireError> {
         List::new(&self.0, at::TRANSIT)
     }
-    fn try_transport(&self) -> Result<Transport, WireError> {
+    pub fn try_transport(&self) -> Result<Transport, WireError> {
         self.0
             .code(at::TRANSPORT, "Transport", Transport::from_code)
     }
-    fn try_parties(&self) -> Result<List<'a, PartyRef<'a>>, WireError> {
+    pub fn try_parties(&self) -> Result<List<'a, PartyRef<'a>>, WireError> {
         List::new(&self.0, at::PARTIES)
     }
-    fn try_goods(&self) -> Result<List<'a, GoodsRef<'a>>, WireError> {
+    pub fn try_goods(&self) -> Result<List<'a, GoodsRef<'a>>, WireError> {
         List::new(&self.0, at::GOODS)
     }
-    fn try_import_licence(&self) -> Result<bool, WireError> {
+    pub fn try_import_licence(&self) -> Result<bool, WireError> {
         Ok(self.flags()? & IMPORT_LICENCE != 0)
     }
-    fn try_end_user_certificate(&self) -> Result<bool, WireError> {
+    pub fn try_end_user_certificate(&self) -> Result<bool, WireError> {
         Ok(self.flags()? & END_USER_CERTIFICATE != 0)
     }
 }
@@ -829,19 +830,19 @@ impl<'a> PartyRef<'a> {
     fn flags(&self) -> Result<u8, WireError> {
         self.0.flags(4, "party flags", REGISTRATION)
     }
-    fn try_role(&self) -> Result<PartyRole, WireError> {
+    pub fn try_role(&self) -> Result<PartyRole, WireError> {
         self.0.code(0, "PartyRole", PartyRole::from_code)
     }
-    fn try_name(&self) -> Result<Text<'a>, WireError> {
+    pub fn try_name(&self) -> Result<Text<'a>, WireError> {
         self.0.text(8, TextFields::PARTY_NAME)
     }
-    fn try_state(&self) -> Result<Country, WireError> {
+    pub fn try_state(&self) -> Result<Country, WireError> {
         self.0.country(2)
     }
-    fn try_party_type(&self) -> Result<PartyType, WireError> {
+    pub fn try_party_type(&self) -> Result<PartyType, WireError> {
         self.0.code(1, "PartyType", PartyType::from_code)
     }
-    fn try_registration(&self) -> Result<Option<Text<'a>>, WireError> {
+    pub fn try_registration(&self) -> Result<Option<Text<'a>>, WireError> {
         let present = self.flags()? & REGISTRATION != 0;
         self.0.optional(present, 16, TextFields::PARTY_REGISTRATION)
     }
@@ -868,13 +869,13 @@ impl<'a> GoodsRef<'a> {
     fn flag(&self, bit: u8) -> Result<bool, WireError> {
         Ok(self.flags()? & bit != 0)
     }
-    fn try_description(&self) -> Result<Text<'a>, WireError> {
+    pub fn try_description(&self) -> Result<Text<'a>, WireError> {
         self.0.text(24, TextFields::GOODS_DESCRIPTION)
     }
-    fn try_item(&self) -> Result<ItemKind, WireError> {
+    pub fn try_item(&self) -> Result<ItemKind, WireError> {
         self.0.code(0, "ItemKind", ItemKind::from_code)
     }
-    fn try_att_category(&self) -> Result<Option<AttCategory>, WireError> {
+    pub fn try_att_category(&self) -> Result<Option<AttCategory>, WireError> {
         match self.0.bytes[1] {
             NO_CATEGORY => Ok(None),
             _ => self
@@ -883,32 +884,32 @@ impl<'a> GoodsRef<'a> {
                 .map(Some),
         }
     }
-    fn try_control_entry(&self) -> Result<Option<Text<'a>>, WireError> {
+    pub fn try_control_entry(&self) -> Result<Option<Text<'a>>, WireError> {
         self.0.optional(
             self.flag(CONTROL_ENTRY)?,
             32,
             TextFields::GOODS_CONTROL_ENTRY,
         )
     }
-    fn try_quantity(&self) -> Result<u64, WireError> {
+    pub fn try_quantity(&self) -> Result<u64, WireError> {
         Ok(self.0.u64(8))
     }
-    fn try_unit_value(&self) -> Result<Option<f64>, WireError> {
+    pub fn try_unit_value(&self) -> Result<Option<f64>, WireError> {
         Ok(self
             .flag(UNIT_VALUE)?
             .then(|| f64::from_bits(self.0.u64(16))))
     }
-    fn try_currency(&self) -> Result<Option<Text<'a>>, WireError> {
+    pub fn try_currency(&self) -> Result<Option<Text<'a>>, WireError> {
         self.0
             .optional(self.flag(CURRENCY)?, 40, TextFields::GOODS_CURRENCY)
     }
-    fn try_manufacture(&self) -> Result<Manufacture, WireError> {
+    pub fn try_manufacture(&self) -> Result<Manufacture, WireError> {
         self.0.code(2, "Manufacture", Manufacture::from_code)
     }
-    fn try_deactivated(&self) -> Result<bool, WireError> {
+    pub fn try_deactivated(&self) -> Result<bool, WireError> {
         self.flag(DEACTIVATED)
     }
-    fn try_marked(&self) -> Result<bool, WireError> {
+    pub fn try_marked(&self) -> Result<bool, WireError> {
         self.flag(MARKED)
     }
 }

@@ -156,9 +156,11 @@ fn rule_table() -> (&'static [Rule], Vec<codec::TableRule>) {
 /// and read back exactly as the same findings sent whole: id, instrument,
 /// article and message from the table. Findings pushed whole mix in. Each
 /// answer is decoded over the memory of answers of every other shape.
+/// Up to eight fired rules and nothing pushed make an inline answer
+/// (ABI v4), which reads back the same.
 #[test]
 fn findings_fired_by_rule_read_back_as_the_findings_sent() {
-    use attest_rules::abi::indexed::Findings;
+    use attest_rules::abi::indexed::{Answer, Findings};
     let (rules, table) = rule_table();
     let stranger = Rule {
         id: "xq.1.other",
@@ -166,13 +168,12 @@ fn findings_fired_by_rule_read_back_as_the_findings_sent() {
         article: "1",
         checks: "not in the table",
     };
-    let mut reused = codec::Reused::default();
-    for i in 0..60usize {
-        let mut sink = Findings::new(rules, Vec::new());
+    // The findings of answer `i`, sent to `sink`; returns them as sent.
+    let send = |i: usize, sink: &mut Findings<'_>| {
         let mut expected = Vec::new();
-        for k in 0..i % 5 {
+        for k in 0..i % 11 {
             let effect = [Effect::Deny, Effect::Refer, Effect::Info][(i + k) % 3];
-            match (i + k) % 4 {
+            match (i + k * 3) % 13 {
                 // A rule outside the table, and one copied out of it (not
                 // the same bytes in memory): both still read back.
                 0 => {
@@ -180,7 +181,7 @@ fn findings_fired_by_rule_read_back_as_the_findings_sent() {
                     expected.push(stranger.finding(effect, stranger.checks.into()));
                 }
                 1 => {
-                    let mut f = rules[k]
+                    let mut f = rules[k % rules.len()]
                         .finding(effect, format!("{i} items"))
                         .at("goods[0]");
                     f.binding = false;
@@ -202,6 +203,12 @@ fn findings_fired_by_rule_read_back_as_the_findings_sent() {
                 }
             }
         }
+        expected
+    };
+    let (mut reused, mut inlined) = (codec::Reused::default(), 0);
+    for i in 0..200usize {
+        let mut sink = Findings::new(rules, Vec::new());
+        let expected = send(i, &mut sink);
         assert_eq!(sink.len(), expected.len());
         let bytes = sink.finish();
         let into = codec::decode_response_into(&bytes, &mut reused, &table);
@@ -210,7 +217,23 @@ fn findings_fired_by_rule_read_back_as_the_findings_sent() {
             (Ok(None), &expected[..]),
             "answer {i}"
         );
+        let mut sink = Findings::new(rules, Vec::new());
+        send(i, &mut sink);
+        let whole = expected.iter().any(|f| f.rule == stranger.id || !f.binding);
+        match sink.answer() {
+            Answer::Inline(answer) => {
+                assert!(!whole && expected.len() <= 8, "answer {i} inline");
+                assert_eq!(codec::decode_inline(answer, &mut reused, &table), Ok(()));
+                assert_eq!(reused.as_slice(), &expected[..], "inline answer {i}");
+                inlined += 1;
+            }
+            Answer::Bytes(again) => {
+                assert!(whole || expected.len() > 8, "answer {i} could be inline");
+                assert_eq!(again, bytes, "answer {i}");
+            }
+        }
     }
+    assert!(inlined > 20, "{inlined} inline answers");
     // A fired rule of the table costs a few bytes; sent whole, its strings.
     let mut one = Findings::new(rules, Vec::new());
     one.fire(&rules[5], Effect::Refer);
@@ -221,6 +244,28 @@ fn findings_fired_by_rule_read_back_as_the_findings_sent() {
     );
     assert_eq!(one.finish().len(), 17);
     assert!(whole.len() > 80, "{}", whole.len());
+}
+
+/// An inline answer names rules of the table: an index outside it is
+/// refused, as is an answer no plug-in writes, and either leaves nothing
+/// behind.
+#[test]
+fn an_inline_index_outside_the_table_is_refused() {
+    use attest_rules::abi::inline;
+    let (_, table) = rule_table();
+    let mut reused = codec::Reused::default();
+    let fine = inline::with(inline::EMPTY, 5, Effect::Refer).unwrap();
+    assert_eq!(codec::decode_inline(fine, &mut reused, &table), Ok(()));
+    assert_eq!(reused.as_slice().len(), 1);
+    let outside = inline::with(fine, 6, Effect::Deny).unwrap();
+    let err = codec::decode_inline(outside, &mut reused, &table).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "inline answer: 6 is not a valid rule index"
+    );
+    assert!(reused.as_slice().is_empty());
+    assert!(codec::decode_inline(fine | 1 << 62, &mut reused, &table).is_err());
+    assert!(reused.as_slice().is_empty());
 }
 
 /// Indexes need the table they index: outside it, or without one, the

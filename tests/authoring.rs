@@ -168,7 +168,10 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
     let shown = text(&inspect);
     assert!(inspect.status.success(), "{shown}");
     assert!(
-        shown.contains("manifest xq 0.1.0 [national] ABI v3") && shown.contains("imports  none"),
+        shown.contains(&format!(
+            "manifest xq 0.1.0 [national] ABI v{}",
+            attest_rules::abi::ABI_VERSION
+        )) && shown.contains("imports  none"),
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");

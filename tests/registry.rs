@@ -421,7 +421,7 @@ fn a_module_with_one_byte_changed_is_refused_before_anything_runs() {
 #[test]
 fn a_pinned_module_built_for_another_abi_version_is_refused_from_its_manifest() {
     let mut wat = plugins::Wat::benign("future");
-    wat.manifest_abi = 4;
+    wat.manifest_abi = 5;
     let wasm = wat.wasm();
     let mut config = plugins::config_with(wasm.clone(), "future");
     let entry = config.policies.last_mut().unwrap();
@@ -431,7 +431,7 @@ fn a_pinned_module_built_for_another_abi_version_is_refused_from_its_manifest() 
     let err = Screener::new(config).err().expect("refused");
     assert!(
         err.to_string()
-            .contains("built for ABI version 4; this host supports 2 and 3"),
+            .contains("built for ABI version 5; this host supports 2, 3 and 4"),
         "{err}"
     );
 }

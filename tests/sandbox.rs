@@ -145,7 +145,7 @@ fn garbled_output_refers() {
 fn a_module_claiming_another_abi_version_is_refused() {
     let mut wat = Wat::benign("abi2");
     wat.abi_version = "(i32.const 1)";
-    assert_contained(wat, "ABI version 1; this host supports 2 and 3");
+    assert_contained(wat, "ABI version 1; this host supports 2, 3 and 4");
 }
 
 #[test]
@@ -248,6 +248,45 @@ fn a_rule_index_outside_the_table_refers() {
     let mut wat = with_rule_table("tabled", &[LISTED], &answer);
     wat.manifest_rules = "national.listed";
     assert_contained(wat, "1 is not a valid rule index");
+}
+
+/// An inline answer (ABI v4) is read from the value `attest_evaluate`
+/// returns: the host fills in each rule from the table, and the decision
+/// carries its findings like any others. Only a module that says it
+/// implements version 4 is read so: from an older one the same value is an
+/// address outside its memory, and the application is referred; and an
+/// inline index outside the table refers too.
+#[test]
+fn an_inline_answer_is_read_only_from_a_module_of_version_4() {
+    use attest_rules::abi::inline;
+    let inline_wat = |version: &'static str, index: usize| {
+        let answer = inline::with(inline::EMPTY, index, Effect::Deny).unwrap();
+        let mut wat = with_rule_table("inline", &[LISTED], &response(&[]));
+        wat.manifest_rules = "national.listed";
+        wat.abi_version = version;
+        wat.evaluate = format!("(i64.const {})", answer as i64);
+        wat
+    };
+    let wat = inline_wat("(i32.const 4)", 0);
+    let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+    let d = screener.screen(&clean_export(), None);
+    assert_eq!(d.outcome.as_str(), "deny", "{:#?}", d.findings);
+    let eval = d.evaluations.iter().find(|e| e.policy == "inline").unwrap();
+    assert!(eval.fault.is_none(), "{eval:?}");
+    let finding = d.findings.iter().find(|f| f.policy == "inline").unwrap();
+    assert_eq!(
+        (
+            finding.rule.as_str(),
+            finding.article.as_str(),
+            finding.message.as_str()
+        ),
+        ("national.listed", "1", "something listed")
+    );
+    assert_contained(inline_wat("(i32.const 3)", 0), "lies outside memory");
+    assert_contained(
+        inline_wat("(i32.const 4)", 1),
+        "inline answer: 1 is not a valid rule index",
+    );
 }
 
 /// A plug-in that denies every application after its first: it "remembers"

@@ -400,6 +400,7 @@ fn template(text: &str, name: &str, state: Country, rule: &str) -> String {
         .replace("{{crate}}", &name.replace('-', "_"))
         .replace("{{state}}", state.as_str())
         .replace("{{rule}}", rule)
+        .replace("{{abi}}", &attest_rules::abi::ABI_VERSION.to_string())
 }
 
 const CARGO_TOML: &str = r#"[package]
@@ -421,7 +422,7 @@ id = "{{name}}"
 version = "0.1.0"
 instrument = "national"
 title = "National licensing policy of {{state}}"
-abi = 3
+abi = {{abi}}
 # Reference data sets this policy reads: un-arms-embargoes, eu-arms-embargoes,
 # national-embargoes, treaty-parties, eu-members, risk-register, eu-denials.
 data = []

@@ -116,10 +116,14 @@ impl Manifest {
     }
 }
 
-/// The ABI versions this host runs, for messages: "2 and 3".
+/// The ABI versions this host runs, for messages: "2, 3 and 4".
 pub fn supported_versions() -> String {
     let v: Vec<String> = abi::SUPPORTED_VERSIONS.iter().map(u32::to_string).collect();
-    v.join(" and ")
+    match v.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 /// The two forms of the evaluation request (`docs/abi.md`).

@@ -18,7 +18,7 @@ use crate::reference::hex;
 use crate::snapshot::{self, Plan};
 use attest_rules::abi::codec::{self, Reused, TableRule};
 use attest_rules::abi::view::TextFields;
-use attest_rules::abi::{self, ABI_VERSION};
+use attest_rules::abi::{self, inline, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -296,12 +296,17 @@ impl Sandbox {
             frozen: OnceLock::new(),
             rules: Vec::new(),
             view_text,
+            abi: 0,
         };
         // Instantiating once checks exports, ABI version and initialisation
         // now, so a broken module is reported at load, not per application.
         let mut live = plugin.start(&plugin.pre, None).map_err(fail)?;
         let rules = live.rule_table(&manifest).map_err(fail)?;
-        Ok(Plugin { rules, ..plugin })
+        Ok(Plugin {
+            rules,
+            abi: live.abi,
+            ..plugin
+        })
     }
 }
 
@@ -357,6 +362,9 @@ pub struct Plugin {
     /// The text fields of the view request it is sent (its manifest's
     /// `text_fields`), parsed once at load.
     pub view_text: TextFields,
+    /// The ABI version the module says it implements (`attest_abi_version`),
+    /// read at load: only version 4 may answer inline.
+    pub abi: u32,
 }
 
 /// A plug-in as it stands after initialisation (`snapshot`): its
@@ -405,6 +413,9 @@ struct Live {
     evaluate: TypedFunc<(u32, u32), u64>,
     /// The guest's request buffer (`attest_input`): address and capacity.
     input: (u32, u32),
+    /// The ABI version its module says it implements, when this instance
+    /// was initialised here (0 when it started frozen).
+    abi: u32,
 }
 
 /// The result of one evaluation.
@@ -469,6 +480,7 @@ impl Plugin {
             alloc,
             evaluate,
             input: frozen.unwrap_or((0, 0)),
+            abi: 0,
         };
         if frozen.is_none() {
             self.initialise(&mut live)?;
@@ -496,6 +508,7 @@ impl Plugin {
         if !abi::supported(found) {
             return Err(Fault::AbiVersion { found });
         }
+        live.abi = found;
         let ptr = live.write_input(&self.data)?;
         let status = init
             .call(&mut live.store, (ptr, self.data.len() as u32))
@@ -627,6 +640,12 @@ fn run(
         .call(&mut live.store, (ptr, request.len() as u32))
         .map_err(|e| classify(&live.store, e))?;
     let fuel = plugin.limits.fuel - live.store.get_fuel().unwrap_or(0);
+    if plugin.abi >= 4 && inline::is_inline(packed) {
+        // Findings in the answer itself: no bytes to find and read.
+        return codec::decode_inline(packed, findings, &plugin.rules)
+            .map(|()| fuel)
+            .map_err(|e| Fault::BadOutput(e.to_string()));
+    }
     let (out_ptr, out_len) = abi::unpack(packed);
     if out_len > plugin.limits.max_output_bytes {
         return Err(Fault::OutputTooLarge(out_len));

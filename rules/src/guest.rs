@@ -31,7 +31,7 @@
 //! handler that traps, which the host reports as a `refer`.
 
 use crate::abi::codec::{self, Request, Response};
-use crate::abi::indexed::Findings;
+use crate::abi::indexed::{Answer, Findings};
 use crate::abi::view::{self, RequestView};
 use crate::abi::wire::{WireError, WireProblem};
 use crate::checks::Context;
@@ -103,12 +103,9 @@ pub fn handle_evaluate(bytes: &[u8], evaluate: Evaluate) -> Vec<u8> {
 }
 
 /// Reads a request in place, runs the policy and returns the findings it
-/// wrote, those of the rules in `rules` named by index (`abi::indexed`).
-pub fn handle_evaluate_in_place(
-    bytes: &[u8],
-    evaluate: EvaluateInPlace,
-    rules: &[Rule],
-) -> Vec<u8> {
+/// wrote, those of the rules in `rules` named by index (`abi::indexed`):
+/// inline when they fit (`abi::inline`).
+pub fn handle_evaluate_in_place(bytes: &[u8], evaluate: EvaluateInPlace, rules: &[Rule]) -> Answer {
     answer(RequestView::parse(bytes), |view, data| {
         let ctx = Context {
             as_of: view.as_of(),
@@ -116,18 +113,19 @@ pub fn handle_evaluate_in_place(
             role: view.role(),
             data,
         };
-        let mut findings = Findings::new(rules, Vec::with_capacity(1024));
+        // No buffer until the findings outgrow an inline answer.
+        let mut findings = Findings::new(rules, Vec::new());
         evaluate(&view, &ctx, &mut findings);
-        findings.finish()
+        findings.answer()
     })
 }
 
 /// Runs `policy` on a request that could be read, with the reference
 /// data; otherwise answers why it could not run.
-fn answer<R>(
+fn answer<R, A: From<Vec<u8>>>(
     request: Result<R, WireError>,
-    policy: impl FnOnce(R, &ReferenceData) -> Vec<u8>,
-) -> Vec<u8> {
+    policy: impl FnOnce(R, &ReferenceData) -> A,
+) -> A {
     // SAFETY: single-threaded guest; DATA is only written by handle_init.
     let data = unsafe { &*DATA.0.get() };
     let failure = match (data, request) {
@@ -137,7 +135,7 @@ fn answer<R>(
     };
     let mut out = Vec::new();
     codec::encode(&Response::Failed(failure), &mut out);
-    out
+    A::from(out)
 }
 
 /// Drops `value` natively; in the sandbox, leaves it to the arena, which
@@ -295,17 +293,21 @@ pub mod wasm {
     /// [`handle_evaluate_in_place`] with the policy's entry point. A request
     /// in the input buffer starts a new application, as `attest_alloc` does
     /// for one written elsewhere, so the arena is reset first.
-    pub fn evaluate(ptr: u32, len: u32, handle: impl FnOnce(&[u8]) -> Vec<u8>) -> u64 {
+    pub fn evaluate(ptr: u32, len: u32, handle: impl FnOnce(&[u8]) -> Answer) -> u64 {
         unsafe {
             if ptr == INPUT.0.get() as u32 && *INITIALISED.0.get() {
                 ARENA.reset();
             }
         }
-        let out = handle(unsafe { input(ptr, len) });
-        let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
-        // The arena reclaims it at the next request.
-        core::mem::forget(out);
-        packed
+        match handle(unsafe { input(ptr, len) }) {
+            Answer::Inline(answer) => answer,
+            Answer::Bytes(out) => {
+                let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
+                // The arena reclaims it at the next request.
+                core::mem::forget(out);
+                packed
+            }
+        }
     }
 }
 
@@ -345,7 +347,7 @@ macro_rules! export_policy {
     };
     ($evaluate:path, $manifest:literal) => {
         $crate::export_policy!(@abi $manifest, &[], |bytes: &[u8]| {
-            $crate::guest::handle_evaluate(bytes, $evaluate)
+            $crate::guest::handle_evaluate(bytes, $evaluate).into()
         });
     };
     (@abi $manifest:literal, $rules:expr, $handle:expr) => {

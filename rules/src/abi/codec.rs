@@ -682,6 +682,25 @@ impl<T: Wire> Reused<T> {
 }
 
 impl<T> Reused<T> {
+    /// Makes the list one item per input, filling each in order over the
+    /// item kept from before, or over a `blank` one past them.
+    fn refill<I, E>(
+        &mut self,
+        inputs: impl IntoIterator<Item = I>,
+        blank: impl Fn() -> T,
+        mut fill: impl FnMut(&mut T, I) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.len = 0;
+        for (i, input) in inputs.into_iter().enumerate() {
+            if i == self.items.len() {
+                self.items.push(blank());
+            }
+            fill(&mut self.items[i], input)?;
+            self.len = i + 1;
+        }
+        Ok(())
+    }
+
     /// Reads a counted list, each item over the one kept from before
     /// (`read_over`) or, past them, afresh (`read`).
     fn read_with<'r>(
@@ -720,14 +739,58 @@ fn get_entry_into(
             code: index,
         })
     })?;
+    let effect = Effect::get(r)?;
+    let binding = r.bool()?;
+    let message = r.option(|r| r.str())?;
+    by_rule(f, rule, effect, binding, message);
+    f.evidence.get_into(r)
+}
+
+/// Fills `f` with a finding of `rule` (all but its evidence), as the host
+/// does for a finding named by its rule's index.
+fn by_rule(
+    f: &mut Finding,
+    rule: &TableRule,
+    effect: Effect,
+    binding: bool,
+    message: Option<&str>,
+) {
     replace(&mut f.rule, &rule.id);
     f.instrument = rule.instrument;
     replace(&mut f.article, &rule.article);
-    f.effect = Effect::get(r)?;
-    f.binding = r.bool()?;
-    let message = r.option(|r| r.str())?;
+    f.effect = effect;
+    f.binding = binding;
     replace(&mut f.message, message.unwrap_or(&rule.checks));
-    f.evidence.get_into(r)
+}
+
+/// Decodes an inline answer (ABI v4, [`super::inline`]) into `findings`,
+/// reusing their memory as [`decode_response_into`] does: each entry is
+/// the finding of a rule of `table` with its `checks` text, binding, with
+/// no evidence. A malformed answer or an index outside the table is
+/// refused, and leaves `findings` empty.
+pub fn decode_inline(
+    answer: u64,
+    findings: &mut Reused<Finding>,
+    table: &[TableRule],
+) -> Result<(), WireError> {
+    let read = super::inline::entries(answer).and_then(|entries| {
+        findings.refill(entries, blank_finding, |f, (index, effect)| {
+            let rule = table.get(index).ok_or(WireError {
+                offset: 0,
+                problem: WireProblem::BadInline {
+                    what: "rule index",
+                    value: index as u64,
+                },
+            })?;
+            by_rule(f, rule, effect, true, None);
+            f.evidence.clear();
+            Ok(())
+        })
+    });
+    if read.is_err() {
+        findings.clear();
+    }
+    read
 }
 
 /// A finding with nothing in it yet, to be read over.

@@ -8,10 +8,14 @@
 //! response, then checked and copied again by the host: a third of a
 //! comparison plug-in call (`docs/performance.md`).
 //!
-//! [`Findings`] is what an in-place policy writes its findings to; the host
-//! reads them back with `codec::decode_response_into`.
+//! [`Findings`] is what an in-place policy writes its findings to. While
+//! they are rules of the table and fit, it keeps them as an inline answer
+//! (ABI v4, [`super::inline`]); otherwise it writes the tag-2 answer. The
+//! host reads them back with `codec::decode_inline` or
+//! `codec::decode_response_into`.
 
 use super::codec::Wire;
+use super::inline;
 use super::wire::Writer;
 use crate::finding::{Effect, Finding, Rule};
 use alloc::vec::Vec;
@@ -41,26 +45,41 @@ impl Entry {
     }
 }
 
-/// The findings of one evaluation, written straight into the response.
+/// The findings of one evaluation, kept as an inline answer while they
+/// fit one, else written straight into the tag-2 response.
 pub struct Findings<'t> {
     table: &'t [Rule],
+    /// The findings so far as an inline answer; `None` once they are
+    /// written to `out` instead.
+    inline: Option<u64>,
     out: Vec<u8>,
+    /// Entries written to `out`.
     count: u32,
+}
+
+/// What an evaluation answers: inline, or the bytes of a response.
+#[derive(Debug, PartialEq)]
+pub enum Answer {
+    Inline(u64),
+    Bytes(Vec<u8>),
+}
+
+impl From<Vec<u8>> for Answer {
+    fn from(bytes: Vec<u8>) -> Answer {
+        Answer::Bytes(bytes)
+    }
 }
 
 /// Where the entry count lies: after the tag.
 const COUNT_AT: usize = 1;
 
 impl<'t> Findings<'t> {
-    /// An empty answer written into `out` (cleared first), naming rules by
-    /// their index in `table`.
-    pub fn new(table: &'t [Rule], mut out: Vec<u8>) -> Findings<'t> {
-        out.clear();
-        let mut w = Writer::new(&mut out);
-        w.u8(TAG);
-        w.u32(0);
+    /// An empty answer naming rules by their index in `table`; `out` is
+    /// the buffer it is written into if it cannot stay inline.
+    pub fn new(table: &'t [Rule], out: Vec<u8>) -> Findings<'t> {
         Findings {
             table,
+            inline: Some(inline::EMPTY),
             out,
             count: 0,
         }
@@ -76,8 +95,20 @@ impl<'t> Findings<'t> {
             self.push(rule.finding(effect, rule.checks.into()));
             return;
         };
-        // The entry in one piece: kind, index, effect, binding, no message
-        // of its own (the rule's `checks` text), no evidence.
+        if let Some(answer) = self.inline {
+            if let Some(more) = inline::with(answer, index, effect) {
+                self.inline = Some(more);
+                return;
+            }
+            self.write_out();
+        }
+        self.write_by_rule(index, effect);
+    }
+
+    /// Writes a fired rule to `out` as an entry in one piece: kind, index,
+    /// effect, binding, no message of its own (the rule's `checks` text),
+    /// no evidence.
+    fn write_by_rule(&mut self, index: usize, effect: Effect) {
         let mut entry = [0u8; 12];
         entry[0] = Entry::ByRule as u8;
         entry[1..5].copy_from_slice(&(index as u32).to_le_bytes());
@@ -98,8 +129,25 @@ impl<'t> Findings<'t> {
         self.table.iter().position(|r| same_rule(r, rule))
     }
 
+    /// Leaves the inline answer for the tag-2 one: the answer's head, then
+    /// the entries kept inline so far.
+    fn write_out(&mut self) {
+        let Some(answer) = self.inline.take() else {
+            return;
+        };
+        self.out.clear();
+        let mut w = Writer::new(&mut self.out);
+        w.u8(TAG);
+        w.u32(0);
+        // An answer `with` built holds only valid entries.
+        for (index, effect) in inline::entries(answer).into_iter().flatten() {
+            self.write_by_rule(index, effect);
+        }
+    }
+
     /// Any finding, written whole.
     pub fn push(&mut self, finding: Finding) {
+        self.write_out();
         let mut w = Writer::new(&mut self.out);
         w.u8(Entry::Whole as u8);
         finding.put(&mut w);
@@ -108,15 +156,25 @@ impl<'t> Findings<'t> {
 
     /// How many findings so far.
     pub fn len(&self) -> usize {
-        self.count as usize
+        self.inline.map_or(self.count as usize, inline::count)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.len() == 0
     }
 
-    /// The encoded answer.
+    /// The answer: inline if the findings fit one, else the bytes of the
+    /// tag-2 response.
+    pub fn answer(self) -> Answer {
+        match self.inline {
+            Some(answer) => Answer::Inline(answer),
+            None => Answer::Bytes(self.finish()),
+        }
+    }
+
+    /// The tag-2 response, whether or not the findings would fit inline.
     pub fn finish(mut self) -> Vec<u8> {
+        self.write_out();
         Writer::new(&mut self.out).patch_u32(COUNT_AT, self.count);
         self.out
     }

@@ -39,6 +39,8 @@ pub enum WireProblem {
     /// A text field of the view request that the host withheld, because
     /// the plug-in's manifest does not list it in `text_fields`.
     Withheld { field: &'static str },
+    /// An inline answer (ABI v4) that no plug-in built to the ABI writes.
+    BadInline { what: &'static str, value: u64 },
 }
 
 impl fmt::Display for WireError {
@@ -62,6 +64,9 @@ impl fmt::Display for WireError {
                 "byte {}: the section table puts `{field}` at byte {listed}",
                 self.offset
             ),
+            WireProblem::BadInline { what, value } => {
+                write!(f, "inline answer: {value} is not a valid {what}")
+            }
             WireProblem::Withheld { field } => write!(
                 f,
                 "byte {}: `{field}` was withheld: the manifest's `text_fields` does not list it",

@@ -289,9 +289,20 @@ fn an_inline_answer_is_read_only_from_a_module_of_version_4() {
     );
 }
 
+/// Where a hostile plug-in keeps a note that it has seen an application.
+#[derive(Clone, Copy, Debug)]
+enum Note {
+    /// In a mutable global no one outside can read.
+    Global,
+    /// In a byte of its memory.
+    Memory,
+    /// In the size of its memory, grown by a page.
+    MemorySize,
+}
+
 /// A plug-in that denies every application after its first: it "remembers"
-/// it has seen one before, in a global.
-fn remembering() -> Wat {
+/// it has seen one before, where `note` says.
+fn remembering(note: Note) -> Wat {
     let deny = Rule {
         id: "national.remember",
         instrument: Instrument::National,
@@ -307,8 +318,19 @@ fn remembering() -> Wat {
         wat_string(&body)
     );
     wat.extra = Box::leak(extra.into_boxed_str());
+    let (seen, note_it) = match note {
+        Note::Global => ("(global.get $seen)", "(global.set $seen (i32.const 1))"),
+        Note::Memory => (
+            "(i32.load8_u (i32.const 40000))",
+            "(i32.store8 (i32.const 40000) (i32.const 1))",
+        ),
+        Note::MemorySize => (
+            "(i32.gt_u (memory.size) (i32.const 1))",
+            "(drop (memory.grow (i32.const 1)))",
+        ),
+    };
     wat.evaluate = format!(
-        "(if (result i64) (global.get $seen) (then (i64.const {})) (else (global.set $seen (i32.const 1)) (i64.const {})))",
+        "(if (result i64) {seen} (then (i64.const {})) (else {note_it} (i64.const {})))",
         (12288u64 << 32) | body.len() as u64,
         (4096u64 << 32) | response(&[]).len() as u64
     );
@@ -317,14 +339,53 @@ fn remembering() -> Wat {
 
 #[test]
 fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application() {
-    let wat = remembering();
-    let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
-    assert_eq!(screener.registry().len(), 7);
-    let mut session = screener.session();
-    for _ in 0..3 {
-        let d = session.screen(&clean_export(), None);
-        assert_eq!(d.outcome.as_str(), "approve", "{:#?}", d.findings);
+    // Past FREEZE_AFTER applications, one instance per session is set
+    // back to where it started after each application instead of being
+    // replaced: no note may survive that either.
+    for note in [Note::Global, Note::Memory, Note::MemorySize] {
+        let wat = remembering(note);
+        let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+        assert_eq!(screener.registry().len(), 7);
+        let mut session = screener.session();
+        for round in 0..FREEZE_AFTER + 6 {
+            let d = session.screen(&clean_export(), None);
+            assert_eq!(
+                d.outcome.as_str(),
+                "approve",
+                "{note:?}, round {round}: {:#?}",
+                d.findings
+            );
+        }
     }
+}
+
+#[test]
+fn fresh_isolation_rewinds_one_instance_unless_its_memory_grew() {
+    let started = |note| {
+        let wat = remembering(note);
+        let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+        let mut session = screener.session();
+        let mut counts = Vec::new();
+        for _ in 0..FREEZE_AFTER + 4 {
+            session.screen(&clean_export(), None);
+            counts.push(test_plugin(&screener, wat.id).instances_started());
+        }
+        counts
+    };
+    // One at load; one per application until the plug-in is frozen; then
+    // two to freeze it (one to read its state, one to check the frozen
+    // module) and the one instance that every later application reuses,
+    // set back to its starting state each time.
+    let n = FREEZE_AFTER as u64;
+    let rewound = started(Note::Memory);
+    assert_eq!(rewound[..n as usize], (2..n + 2).collect::<Vec<_>>());
+    assert!(
+        rewound[n as usize..].iter().all(|&c| c == n + 4),
+        "{rewound:?}"
+    );
+    // A memory that grew cannot be set back: a new instance each time.
+    let grown = started(Note::MemorySize);
+    assert_eq!(grown, (2..n + 2).chain(n + 4..n + 8).collect::<Vec<_>>());
 }
 
 /// A plug-in whose initialisation leaves state in a global no one can
@@ -414,7 +475,7 @@ fn reuse_isolation_does_let_a_hostile_module_keep_state_as_documented() {
     // The documented limit of Isolation::Reuse (docs/security.md): the
     // arena is reset, but a module's own globals persist. This test pins
     // that behaviour so the docs stay true.
-    let wat = remembering();
+    let wat = remembering(Note::Global);
     let mut config = config_with(wat.wasm(), wat.id);
     config.limits.isolation = Isolation::Reuse;
     let screener = Screener::new(config).unwrap();
@@ -439,12 +500,18 @@ fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_bundled_policies() 
     let mut denied = clean_export();
     denied.goods[0].marking = None;
     apps.push(denied);
-    // Fresh instances start from the modules frozen after initialisation:
-    // they must answer as initialised instances do, fuel included.
+    // Fresh instances start from the modules frozen after initialisation,
+    // and a fresh session's instances are set back there after each
+    // application: both must answer as initialised instances do, fuel
+    // included.
+    let fresh = Screener::new(attest::config::Config::default()).unwrap();
+    let mut rewinding = fresh.session();
     apps.extend((0..300).map(|n| attest::workload::application(13, n)));
     for app in apps.iter().chain(apps.iter()) {
         let a = serde_json::to_string(&session.screen(app, None)).unwrap();
         let b = serde_json::to_string(&screen(app)).unwrap();
+        let c = serde_json::to_string(&rewinding.screen(app, None)).unwrap();
         assert_eq!(a, b);
+        assert_eq!(a, c);
     }
 }

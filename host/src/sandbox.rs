@@ -22,12 +22,12 @@ use attest_rules::abi::{self, inline, ABI_VERSION};
 use attest_rules::Finding;
 use sha2::{Digest, Sha256};
 use std::fmt;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use wasmtime::{
-    Config, Engine, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
-    ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, Val,
+    Config, Engine, Global, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory,
+    Module, ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, Val,
 };
 
 /// The sandbox's knobs, in one place.
@@ -51,16 +51,21 @@ pub struct Limits {
     /// Largest response accepted from a plug-in: 1 MiB is thousands of
     /// findings; more is a malfunction.
     pub max_output_bytes: u32,
-    /// Create a fresh instance for every application (no state can carry
-    /// over) instead of reusing one instance per plug-in.
+    /// Start every application from the state a new instance starts in
+    /// (no state can carry over) instead of reusing one instance per
+    /// plug-in as the last application left it.
     pub isolation: Isolation,
 }
 
 /// How instances are used between applications.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Isolation {
-    /// A new instance per application, from the pre-instantiated module;
+    /// Every application starts from the state a new instance starts in;
     /// nothing a plug-in does can reach the next application. The default.
+    /// Once a plug-in is frozen (`snapshot`), an instance is set back to
+    /// that state after each application ([`Plugin`]'s `rewind`: its
+    /// memory and mutable globals, its whole state) instead of being
+    /// replaced; otherwise each application gets a new instance.
     Fresh,
     /// One instance per plug-in, reused. The guest SDK resets its arena
     /// before each application, but a hostile module could keep state in
@@ -301,6 +306,7 @@ impl Sandbox {
             cache: self.cache.clone(),
             fresh_starts: AtomicU32::new(0),
             frozen: OnceLock::new(),
+            started: AtomicU64::new(0),
             rules: Vec::new(),
             view_text,
             abi: 0,
@@ -337,6 +343,16 @@ fn snapshot_value(value: Val) -> Result<snapshot::Value, String> {
     })
 }
 
+/// A snapshot's value as wasmtime sets it: [`snapshot_value`] undone.
+fn val(value: snapshot::Value) -> Val {
+    match value {
+        snapshot::Value::I32(v) => Val::I32(v),
+        snapshot::Value::I64(v) => Val::I64(v),
+        snapshot::Value::F32(bits) => Val::F32(bits),
+        snapshot::Value::F64(bits) => Val::F64(bits),
+    }
+}
+
 /// A module the sandbox refused, with its manifest when it could be read.
 #[derive(Debug)]
 pub struct LoadFailure {
@@ -363,6 +379,9 @@ pub struct Plugin {
     /// The module frozen after initialisation, once made; `None` inside
     /// when it cannot be (`snapshot`).
     frozen: OnceLock<Option<Frozen>>,
+    /// Instances started so far, for whatever reason: what rewinding
+    /// saves shows here.
+    started: AtomicU64,
     /// Its rule table (`attest_rules`, ABI v3), read once at load: its
     /// findings may name their rules by index into it. Empty when the
     /// module exports none.
@@ -380,10 +399,15 @@ pub struct Plugin {
 
 /// A plug-in as it stands after initialisation (`snapshot`): its
 /// instances start there, and its request buffer lies where
-/// `attest_input` said when it was frozen.
+/// `attest_input` said when it was frozen. `memory` and `globals` are
+/// that state, to which `rewind` sets an instance back.
 struct Frozen {
     pre: Prepared,
     input: (u32, u32),
+    /// The linear memory after initialisation.
+    memory: snapshot::Image,
+    /// Each mutable global's value then, in the order of `pre.globals`.
+    globals: Vec<Val>,
 }
 
 /// A module ready to instantiate, with the exports every instance needs
@@ -394,10 +418,19 @@ struct Prepared {
     memory: ModuleExport,
     alloc: ModuleExport,
     evaluate: ModuleExport,
+    /// The mutable globals the snapshot exports (`snapshot::global_export`),
+    /// when the module is a frozen one: what `rewind` sets back.
+    globals: Vec<ModuleExport>,
 }
 
 impl Prepared {
     fn new(engine: &Engine, module: &Module) -> Result<Prepared, Fault> {
+        Prepared::with_globals(engine, module, &[])
+    }
+
+    /// As [`Prepared::new`], also resolving the exports of the mutable
+    /// globals numbered `globals`, which `Plan::instrument` added.
+    fn with_globals(engine: &Engine, module: &Module, globals: &[u32]) -> Result<Prepared, Fault> {
         let pre = Linker::new(engine)
             .instantiate_pre(module)
             .map_err(|e| Fault::NotLoadable(format!("{e:#}")))?;
@@ -406,10 +439,19 @@ impl Prepared {
                 .get_export_index(name)
                 .ok_or(Fault::MissingExport(name))
         };
+        let globals = globals
+            .iter()
+            .map(|&index| {
+                module
+                    .get_export_index(&snapshot::global_export(index))
+                    .ok_or(Fault::MissingExport("a mutable global's snapshot export"))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Prepared {
             memory: export(abi::EXPORT_MEMORY)?,
             alloc: export(abi::EXPORT_ALLOC)?,
             evaluate: export(abi::EXPORT_EVALUATE)?,
+            globals,
             pre,
         })
     }
@@ -427,6 +469,10 @@ struct Live {
     /// The ABI version its module says it implements, when this instance
     /// was initialised here (0 when it started frozen).
     abi: u32,
+    /// Did it start from the frozen module? Only then can it be rewound.
+    started_frozen: bool,
+    /// Its mutable globals, when it started frozen (`Prepared::globals`).
+    globals: Vec<Global>,
 }
 
 /// The result of one evaluation.
@@ -457,6 +503,7 @@ impl Plugin {
     /// Instantiates `pre`: ready to evaluate when it is frozen (`input`
     /// is then where its request buffer lies), else initialised here.
     fn start(&self, pre: &Prepared, frozen: Option<(u32, u32)>) -> Result<Live, Fault> {
+        self.started.fetch_add(1, Ordering::Relaxed);
         let guest = Guest {
             memory_limit: self.limits.memory_bytes,
             hit_memory_limit: false,
@@ -484,6 +531,16 @@ impl Plugin {
         let evaluate = func(&mut store, &pre.evaluate, abi::EXPORT_EVALUATE)?
             .typed(&store)
             .map_err(|_| Fault::MissingExport(abi::EXPORT_EVALUATE))?;
+        let globals = pre
+            .globals
+            .iter()
+            .map(|export| {
+                instance
+                    .get_module_export(&mut store, export)
+                    .and_then(|e| e.into_global())
+                    .ok_or(Fault::MissingExport("a mutable global's snapshot export"))
+            })
+            .collect::<Result<_, _>>()?;
         let mut live = Live {
             instance,
             store,
@@ -492,6 +549,8 @@ impl Plugin {
             evaluate,
             input: frozen.unwrap_or((0, 0)),
             abi: 0,
+            started_frozen: frozen.is_some(),
+            globals,
         };
         if frozen.is_none() {
             self.initialise(&mut live)?;
@@ -542,6 +601,13 @@ impl Plugin {
         Ok(())
     }
 
+    /// How many instances of the plug-in have been started: at load, to
+    /// freeze it, and for applications, a new one only where the last
+    /// could be neither reused nor rewound.
+    pub fn instances_started(&self) -> u64 {
+        self.started.load(Ordering::Relaxed)
+    }
+
     /// Do fresh instances start from the module frozen after
     /// initialisation (`snapshot`), instead of initialising each? Only
     /// after [`FREEZE_AFTER`] fresh instances.
@@ -569,16 +635,51 @@ impl Plugin {
                 .ok_or_else(|| format!("global {index} is not exported"))?;
             globals.push((index, snapshot_value(global.get(&mut live.store))?));
         }
-        let frozen = plan.freeze(&self.wasm, &memory, &globals)?;
+        let values = globals.iter().map(|&(_, value)| val(value)).collect();
+        // The frozen module exports its mutable globals too, so that an
+        // instance of it can be rewound.
+        let frozen = plan.instrument(&plan.freeze(&self.wasm, &memory, &globals)?)?;
         let module =
             compile(&self.engine, self.cache.as_ref(), &frozen).map_err(|e| format!("{e:#}"))?;
-        let pre = Prepared::new(&self.engine, &module).map_err(|f| f.to_string())?;
+        let pre = Prepared::with_globals(&self.engine, &module, &plan.mutable_globals)
+            .map_err(|f| f.to_string())?;
         self.start(&pre, Some(live.input))
             .map_err(|f| f.to_string())?;
         Ok(Frozen {
             pre,
             input: live.input,
+            memory: snapshot::Image::new(memory),
+            globals: values,
         })
+    }
+
+    /// Sets an instance that started frozen back to the state it started
+    /// in, so that it can take the next application as a new instance
+    /// would: every byte of its memory and every mutable global as the
+    /// frozen module starts them. That is the whole of its state: the
+    /// snapshot's `Plan` admits only modules whose tables and data
+    /// segments cannot change, and fuel and deadline are set before each
+    /// call. False when it cannot be (it did not start frozen, or its
+    /// memory grew): the instance must then be dropped.
+    ///
+    /// Why: a new pooled instance per application cost about 4.3 µs
+    /// (instantiating, registering the module, resetting and returning
+    /// the memory slot); copying back one page of memory costs a fraction
+    /// of that (`docs/performance.md`).
+    fn rewind(&self, live: &mut Live) -> bool {
+        let Some(Some(frozen)) = self.frozen.get() else {
+            return false;
+        };
+        if !live.started_frozen || live.globals.len() != frozen.globals.len() {
+            return false;
+        }
+        if !frozen.memory.restore(live.memory.data_mut(&mut live.store)) {
+            return false;
+        }
+        live.globals
+            .iter()
+            .zip(&frozen.globals)
+            .all(|(global, value)| global.set(&mut live.store, *value).is_ok())
     }
 
     /// A handle that evaluates applications with this plug-in, keeping an
@@ -626,10 +727,15 @@ impl Evaluator<'_> {
             empty => empty.insert(self.plugin.instance().inspect_err(|_| findings.clear())?),
         };
         let result = run(self.plugin, live, request, findings);
+        let keep = result.is_ok()
+            && match self.plugin.limits.isolation {
+                Isolation::Reuse => true,
+                Isolation::Fresh => self.plugin.rewind(live),
+            };
         if result.is_err() {
             findings.clear();
         }
-        if result.is_err() || self.plugin.limits.isolation != Isolation::Reuse {
+        if !keep {
             self.live = None;
         }
         result

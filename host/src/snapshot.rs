@@ -143,7 +143,7 @@ impl Plan {
         globals: &[(u32, Value)],
     ) -> Result<Vec<u8>, String> {
         let pages = (memory.len() / PAGE) as u64;
-        let segments = non_zero_runs(memory);
+        let segments = non_zero_runs(memory, SEGMENT_JOIN_BELOW);
         rebuild(wasm, |payload, module| {
             match payload {
                 Payload::MemorySection(s) => {
@@ -210,6 +210,58 @@ impl Plan {
 }
 
 const PAGE: usize = 65_536;
+
+/// A linear memory as initialisation left it, kept to set a memory back
+/// to it (`sandbox`'s `rewind`).
+///
+/// Its non-zero runs are copied back and the rest, most of it, zeroed:
+/// zeroing writes without reading. The bundled plug-ins have 3-23 KiB of
+/// non-zero bytes in their 64 KiB; copying all 64 KiB back took half as
+/// long again (`docs/performance.md`). Comparing blocks first, to write
+/// only those a call changed, was slower still.
+#[derive(Debug)]
+pub struct Image {
+    bytes: Vec<u8>,
+    runs: Vec<(usize, usize)>,
+}
+
+/// Zero stretches of an image shorter than this are copied with the runs
+/// around them rather than zeroed by a call of their own.
+const IMAGE_JOIN_BELOW: usize = 512;
+
+impl Image {
+    pub fn new(bytes: Vec<u8>) -> Image {
+        Image {
+            runs: non_zero_runs(&bytes, IMAGE_JOIN_BELOW),
+            bytes,
+        }
+    }
+
+    /// Bytes of the memory it holds.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Sets every byte of `memory` to the image's; false, changing
+    /// nothing, when `memory` is not the image's size.
+    pub fn restore(&self, memory: &mut [u8]) -> bool {
+        if memory.len() != self.bytes.len() {
+            return false;
+        }
+        let mut at = 0;
+        for &(start, end) in &self.runs {
+            memory[at..start].fill(0);
+            memory[start..end].copy_from_slice(&self.bytes[start..end]);
+            at = end;
+        }
+        memory[at..].fill(0);
+        true
+    }
+}
 
 /// The operators through which a module's state could live outside its
 /// memory and globals, or depend on the data segments freezing replaces.
@@ -281,8 +333,13 @@ fn rebuild(
 
 /// Where memory holds something other than zeros, as (start, end) runs;
 /// zeros shorter than a segment header's worth are kept inside a run.
-fn non_zero_runs(memory: &[u8]) -> Vec<(usize, usize)> {
-    const JOIN_BELOW: usize = 16;
+/// Zero gaps shorter than this between two data segments are written as
+/// part of one segment: a segment's header costs about as much.
+const SEGMENT_JOIN_BELOW: usize = 16;
+
+/// The `(start, end)` runs of non-zero bytes of `memory`, two runs joined
+/// into one where fewer than `join_below` zeros part them.
+fn non_zero_runs(memory: &[u8], join_below: usize) -> Vec<(usize, usize)> {
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut at = 0;
     while let Some(start) = memory[at..].iter().position(|&b| b != 0).map(|p| p + at) {
@@ -291,7 +348,7 @@ fn non_zero_runs(memory: &[u8]) -> Vec<(usize, usize)> {
             .position(|&b| b == 0)
             .map_or(memory.len(), |p| p + start);
         match runs.last_mut() {
-            Some(last) if start - last.1 < JOIN_BELOW => last.1 = end,
+            Some(last) if start - last.1 < join_below => last.1 = end,
             _ => runs.push((start, end)),
         }
         at = end;
@@ -344,8 +401,32 @@ mod tests {
         memory[3] = 1;
         memory[10] = 2;
         memory[100..104].copy_from_slice(&[7, 7, 7, 7]);
-        assert_eq!(non_zero_runs(&memory), [(3, 11), (100, 104)]);
-        assert!(non_zero_runs(&[0; 64]).is_empty());
+        assert_eq!(non_zero_runs(&memory, 16), [(3, 11), (100, 104)]);
+        assert_eq!(non_zero_runs(&memory, 100), [(3, 104)]);
+        assert!(non_zero_runs(&[0; 64], 16).is_empty());
+    }
+
+    #[test]
+    fn an_image_restores_every_byte_of_a_memory_of_its_size() {
+        let mut bytes = vec![0u8; 3 * 4096];
+        bytes[5..900].fill(3);
+        bytes[1000] = 9;
+        bytes[8000..8100].fill(4);
+        let image = Image::new(bytes.clone());
+        // Whatever a call left behind, in runs, in gaps, in one byte.
+        let mut memory: Vec<u8> = (0..bytes.len()).map(|i| (i % 251) as u8 + 1).collect();
+        assert!(image.restore(&mut memory));
+        assert_eq!(memory, bytes);
+        for at in [0, 1023, 1024, 5000, bytes.len() - 1] {
+            memory[at] ^= 0x55;
+            assert!(image.restore(&mut memory));
+            assert_eq!(memory, bytes, "byte {at}");
+        }
+        // A memory that grew cannot be restored in place.
+        let mut grown = vec![7u8; bytes.len() + 65_536];
+        assert!(!image.restore(&mut grown));
+        assert!(grown.iter().all(|&b| b == 7));
+        assert_eq!(image.len(), bytes.len());
     }
 
     #[test]

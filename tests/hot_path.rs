@@ -1,5 +1,6 @@
-//! The evaluation hot path on the host: with a reused instance, encoding
-//! an application, running the plug-in and reading its findings back
+//! The evaluation hot path on the host: with a reused instance, or with
+//! fresh isolation's instance set back after each call, encoding an
+//! application, running the plug-in and reading its findings back
 //! allocates nothing once the buffers have grown (issue 5: "no allocation
 //! per call on the host side"). Counted by this binary's allocator, on the
 //! test's own thread.
@@ -49,8 +50,17 @@ const COMPARISON_WASM: &str = concat!(
 
 #[test]
 fn a_reused_instance_screens_without_allocating_on_the_host() {
+    screens_without_allocating(Isolation::Reuse);
+}
+
+#[test]
+fn a_fresh_instance_set_back_after_each_call_screens_without_allocating_on_the_host() {
+    screens_without_allocating(Isolation::Fresh);
+}
+
+fn screens_without_allocating(isolation: Isolation) {
     let sandbox = Sandbox::new(Limits {
-        isolation: Isolation::Reuse,
+        isolation,
         ..Limits::default()
     })
     .unwrap();
@@ -79,10 +89,16 @@ fn a_reused_instance_screens_without_allocating_on_the_host() {
         comparison::Fired::from_ids(findings.as_slice().iter().map(|f| f.rule.as_str()))
             .expect("rules of the policy")
     };
-    // The first pass grows the buffers to the largest answer.
+    // The first pass grows the buffers to the largest answer (and, with
+    // fresh isolation, freezes the plug-in: from then on one instance is
+    // set back after each call).
     for app in &apps {
         screen(app);
     }
+    if isolation == Isolation::Fresh {
+        assert!(plugin.starts_frozen());
+    }
+    let started = plugin.instances_started();
     let mut fired = Vec::with_capacity(apps.len());
     let before = allocations();
     for app in &apps {
@@ -90,6 +106,7 @@ fn a_reused_instance_screens_without_allocating_on_the_host() {
     }
     let during = allocations() - before;
     assert_eq!(during, 0, "{during} allocations in {} calls", apps.len());
+    assert_eq!(plugin.instances_started(), started, "no new instance");
     // And the answers are the policy's: the same rules fire natively.
     let mut native = Vec::new();
     for (app, fired) in apps.iter().zip(&fired) {

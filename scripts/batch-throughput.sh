@@ -14,8 +14,12 @@ trap 'rm -rf "$dir"' EXIT
 "$bin" gen --count $((count * 10)) --seed 1 --out "$dir/large.jsonl"
 
 # run LABEL INPUT ARGS...: wall time, rate and peak RSS of one batch run.
+# The last run's output is deleted first, outside the timing: `--restart`
+# would truncate it inside, and freeing 300 MB of page cache cost up to a
+# fifth of the next run (docs/performance.md).
 run() {
   local label=$1 input=$2; shift 2
+  rm -f "$dir/out.jsonl" "$dir/out.jsonl.batch"
   python3 - "$bin" "$input" "$dir/out.jsonl" "$@" <<'PY' | sed "s/^/| $label | /"
 import os, sys, time, resource
 bin, inp, out, *args = sys.argv[1:]

@@ -229,6 +229,8 @@ impl Screener {
             screener: self,
             evaluators,
             requests: Requests::default(),
+            labels: self.registry.iter().map(|r| r.labels.unshared()).collect(),
+            run_data: Arc::new(RunData::clone(&self.run_data)),
         }
     }
 
@@ -338,6 +340,11 @@ pub struct Session<'s> {
     screener: &'s Screener,
     evaluators: Vec<Option<Evaluator<'s>>>,
     requests: Requests,
+    /// The registry's labels and the run's data, copied for this session:
+    /// every decision clones them, and a reference count shared by the
+    /// sessions of several workers is a cache line the cores fight over.
+    labels: Vec<Labels>,
+    run_data: Arc<RunData>,
 }
 
 /// One application's requests in the two forms plug-ins read
@@ -423,7 +430,7 @@ impl Session<'_> {
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };
-                evaluations.push(record(&entry.labels, who, result, &mut findings));
+                evaluations.push(record(&self.labels[i], who, result, &mut findings));
             }
             if !ran {
                 not_covered.push(who);
@@ -440,7 +447,7 @@ impl Session<'_> {
             provenance: Provenance {
                 host: concat!("attest ", env!("CARGO_PKG_VERSION")),
                 input_sha256,
-                data: self.screener.run_data.clone(),
+                data: self.run_data.clone(),
                 structured: false,
             },
         }
@@ -457,6 +464,15 @@ struct Labels {
 }
 
 impl Labels {
+    fn unshared(&self) -> Labels {
+        Labels {
+            id: self.id.unshared(),
+            version: self.version.unshared(),
+            sha256: self.sha256.unshared(),
+            instrument: self.instrument.unshared(),
+        }
+    }
+
     fn of(plugin: &Loaded) -> Labels {
         let (id, version, sha256, instrument) = match plugin {
             Loaded::Ready(p) => (

@@ -298,6 +298,10 @@ enum Note {
     Memory,
     /// In the size of its memory, grown by a page.
     MemorySize,
+    /// By writing over three quarters of its memory, its own data
+    /// included: a byte of its data segment and a zero byte beyond it
+    /// then read otherwise.
+    Scribble,
 }
 
 /// A plug-in that denies every application after its first: it "remembers"
@@ -314,7 +318,8 @@ fn remembering(note: Note) -> Wat {
     let mut wat = Wat::benign("remember");
     let extra = format!(
         r#"(global $seen (mut i32) (i32.const 0))
-  (data (i32.const 12288) "{}")"#,
+  (data (i32.const 12288) "{}")
+  (data (i32.const 30000) "CANARY")"#,
         wat_string(&body)
     );
     wat.extra = Box::leak(extra.into_boxed_str());
@@ -327,6 +332,10 @@ fn remembering(note: Note) -> Wat {
         Note::MemorySize => (
             "(i32.gt_u (memory.size) (i32.const 1))",
             "(drop (memory.grow (i32.const 1)))",
+        ),
+        Note::Scribble => (
+            "(i32.or (i32.ne (i32.load8_u (i32.const 30000)) (i32.const 67)) (i32.load8_u (i32.const 50000)))",
+            "(memory.fill (i32.const 16384) (i32.const 171) (i32.const 49152))",
         ),
     };
     wat.evaluate = format!(
@@ -342,7 +351,7 @@ fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application
     // Past FREEZE_AFTER applications, one instance per session is set
     // back to where it started after each application instead of being
     // replaced: no note may survive that either.
-    for note in [Note::Global, Note::Memory, Note::MemorySize] {
+    for note in [Note::Global, Note::Memory, Note::MemorySize, Note::Scribble] {
         let wat = remembering(note);
         let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
         assert_eq!(screener.registry().len(), 7);

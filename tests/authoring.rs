@@ -180,7 +180,7 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
         "{shown}"
     );
     assert!(
-        shown.contains("frozen   yes: fresh instances start from it as initialised"),
+        shown.contains("frozen   yes: fresh instances start from it as initialised, and are set back to it after each application"),
         "{shown}"
     );
 }

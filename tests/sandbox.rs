@@ -523,4 +523,25 @@ fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_bundled_policies() 
         assert_eq!(a, b);
         assert_eq!(a, c);
     }
+    // No bundled policy grows its memory past what initialisation left:
+    // after the freeze, the session's one instance of each was set back
+    // after every application, never replaced.
+    for entry in fresh.registry() {
+        if let attest::screen::Loaded::Ready(plugin) = &entry.plugin {
+            if plugin.starts_frozen() {
+                let started = plugin.instances_started();
+                assert!(
+                    started <= u64::from(FREEZE_AFTER) + 4,
+                    "{}: {started} instances",
+                    entry.origin
+                );
+            }
+        }
+    }
+    for id in ["fp", "att", "eu-cp"] {
+        assert!(
+            test_plugin(&fresh, id).starts_frozen(),
+            "{id} ran often enough to freeze"
+        );
+    }
 }

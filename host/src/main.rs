@@ -996,7 +996,9 @@ fn policy_inspect(path: &Path) -> ExitCode {
             // Why a plug-in's fresh instances cost more than its peers'
             // is otherwise invisible to its author (docs/abi.md).
             match attest::snapshot::Plan::of(&wasm) {
-                Ok(_) => println!("  frozen   yes: fresh instances start from it as initialised"),
+                Ok(_) => println!(
+                    "  frozen   yes: fresh instances start from it as initialised, and are set back to it after each application"
+                ),
                 Err(why) => println!("  frozen   no, each fresh instance runs attest_init: {why}"),
             }
             ExitCode::SUCCESS

@@ -1,4 +1,7 @@
 //! The screening hot path, all in one run so that ratios are comparable:
+//! - `input/*`: reading one generated application from its JSON Lines
+//!   form: the document tree alone, and the tree validated into an
+//!   `Application`, the first step of every line of `attest batch`;
 //! - `abi/*`: encoding a request on the host and decoding it as the guest
 //!   does (natively), the cost of the boundary format;
 //! - `att/native` vs `att/sandbox-reuse`: the same ATT rule code called
@@ -16,7 +19,9 @@
 //! Run: `scripts/compare-engines.sh` (the whole table of
 //! docs/performance.md), or `cargo bench -p attest-benches --features peers`.
 
+use attest::application::{self, Format};
 use attest::config::Config;
+use attest::document::Node;
 use attest::reference::Library;
 use attest::sandbox::{Isolation, Limits, Sandbox};
 use attest::screen::Screener;
@@ -36,6 +41,25 @@ use std::hint::black_box;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const ATT_WASM: &[u8] = include_bytes!("../../policies/dist/att.wasm");
+
+fn input(c: &mut Criterion) {
+    let lines: Vec<String> = (0..1_000)
+        .map(|n| serde_json::to_string(&attest::workload::application(1, n)).unwrap())
+        .collect();
+    let mut i = 0;
+    c.bench_function("input/json-tree", |b| {
+        b.iter(|| {
+            i = (i + 1) % lines.len();
+            Node::from_json(black_box(&lines[i])).unwrap()
+        })
+    });
+    c.bench_function("input/application", |b| {
+        b.iter(|| {
+            i = (i + 1) % lines.len();
+            application::parse(black_box(&lines[i]), Format::Json, false).unwrap()
+        })
+    });
+}
 
 fn boundary(c: &mut Criterion) {
     let app = &examples()[0];
@@ -283,6 +307,7 @@ fn compare(c: &mut Criterion) {
 
 criterion_group!(
     benches,
+    input,
     boundary,
     att_policy,
     startup,

@@ -3,6 +3,8 @@
 //! (`goods[1].quantity`) and what was expected. Nothing reaches a policy
 //! until the whole document is valid.
 
+pub mod plain;
+
 use crate::countries;
 use crate::document::{self, Node};
 use attest_rules::model::*;
@@ -76,6 +78,14 @@ pub struct Parsed {
 
 /// Parses and validates one application.
 pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
+    if format == Format::Json {
+        if let Some(application) = plain::read(text) {
+            return Ok(Parsed {
+                application,
+                warnings: Vec::new(),
+            });
+        }
+    }
     let tree = match format {
         Format::Json => Node::from_json(text).map_err(|e| document_error(format.name(), e)),
         Format::Toml => Node::from_toml(text).map_err(|e| document_error(format.name(), e)),
@@ -232,7 +242,7 @@ impl Validator {
     fn string(&mut self, path: impl fmt::Display, v: &Node<'_>, max: usize) -> Option<String> {
         match v {
             // No more bytes than `max` means no more characters either.
-            Node::Text(s) if s.len() <= max || s.chars().count() <= max => Some(s.to_string()),
+            Node::Text(s) if fits(s, max) => Some(s.to_string()),
             Node::Text(_) => {
                 self.problem(
                     path,
@@ -316,7 +326,7 @@ impl Validator {
             );
             return None;
         };
-        match Country::new(text).filter(|&c| countries::is_known(c)) {
+        match known_country(text) {
             Some(c) => Some(c),
             None => {
                 self.problem(
@@ -375,10 +385,7 @@ impl Validator {
             ],
         )?;
         let id = self.req_string(&t, "id");
-        if id
-            .as_ref()
-            .is_some_and(|id| !(1..=128).contains(&id.chars().count()))
-        {
+        if id.as_ref().is_some_and(|id| !id_length_ok(id)) {
             self.problem("id", "expected 1 to 128 characters");
         }
         let kind = self
@@ -389,7 +396,7 @@ impl Validator {
             .required(&t, "submitted")
             .and_then(|v| self.date("submitted", v));
         let permanence = match t.map.get("permanence") {
-            None => Some(Permanence::Permanent),
+            None => Some(DEFAULT_PERMANENCE),
             Some(v) => self.enumerated("permanence", v, Permanence::parse, Permanence::ALL),
         };
         let temporary_purpose = t.map.get("temporary_purpose").and_then(|v| {
@@ -400,7 +407,7 @@ impl Validator {
                 TemporaryPurpose::ALL,
             )
         });
-        if permanence == Some(Permanence::Temporary) && !t.map.contains_key("temporary_purpose") {
+        if permanence.is_some_and(needs_purpose) && !t.map.contains_key("temporary_purpose") {
             self.problem("temporary_purpose", "required when permanence is temporary: one of hunting, sport_shooting, evaluation, exhibition, repair");
         }
         let applicant = self
@@ -510,7 +517,7 @@ impl Validator {
 
     fn parties(&mut self, v: &Node<'_>) -> Option<Vec<Party>> {
         let parties = self.tables("parties", v, true, |s, path, x| s.party(path, x))?;
-        if !parties.iter().any(|p| p.role == PartyRole::EndUser) {
+        if !has_end_user(&parties) {
             self.problem("parties", "expected at least one party with role end_user");
         }
         Some(parties)
@@ -571,7 +578,7 @@ impl Validator {
         });
         let control_entry = self.opt_string(&t, "control_entry");
         let quantity = self.required(&t, "quantity").and_then(|v| {
-            let q = v.as_u64().filter(|&q| q > 0);
+            let q = quantity(v.as_u64());
             if q.is_none() {
                 self.problem(
                     join(path, "quantity"),
@@ -581,7 +588,7 @@ impl Validator {
             q
         });
         let unit_value = t.map.get("unit_value").and_then(|v| {
-            let x = v.as_f64().filter(|x| x.is_finite() && *x >= 0.0);
+            let x = unit_value(v.as_f64());
             if x.is_none() {
                 self.problem(
                     join(path, "unit_value"),
@@ -591,9 +598,7 @@ impl Validator {
             x
         });
         let currency = t.map.get("currency").and_then(|v| {
-            let c = v
-                .as_str()
-                .filter(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()));
+            let c = v.as_str().filter(|c| currency_ok(c));
             if c.is_none() {
                 self.problem(
                     join(path, "currency"),
@@ -612,7 +617,7 @@ impl Validator {
             );
         }
         let manufacture = match t.map.get("manufacture") {
-            None => Some(Manufacture::Standard),
+            None => Some(DEFAULT_MANUFACTURE),
             Some(v) => self.enumerated(
                 join(path, "manufacture"),
                 v,
@@ -659,10 +664,7 @@ impl Validator {
         let serial_numbers = self.opt_bool(&t, "serial_numbers").unwrap_or(false);
         let import_marking = self.opt_bool(&t, "import_marking").unwrap_or(false);
         let year = t.map.get("year").and_then(|v| {
-            let y = v
-                .as_u64()
-                .filter(|y| (1000..=9999).contains(y))
-                .map(|y| y as u32);
+            let y = year(v.as_u64());
             if y.is_none() {
                 self.problem(
                     join(path, "year"),
@@ -783,3 +785,51 @@ impl Validator {
 const MAX_TEXT: usize = 4_096;
 /// Most entries accepted in one list (parties, goods, consents).
 const MAX_ENTRIES: usize = 1_000;
+
+// What a valid value is, and what a field left out means: one definition
+// each, which the validator and the plain reader (`plain`) both use, so
+// that the two cannot come to disagree on them.
+
+/// No more than `max` characters (no more bytes means no more characters
+/// either, without counting them).
+fn fits(s: &str, max: usize) -> bool {
+    s.len() <= max || s.chars().count() <= max
+}
+
+fn id_length_ok(id: &str) -> bool {
+    (1..=128).contains(&id.chars().count())
+}
+
+/// An ISO 3166-1 alpha-2 code of a state that exists.
+fn known_country(text: &str) -> Option<Country> {
+    Country::new(text).filter(|&c| countries::is_known(c))
+}
+
+fn quantity(n: Option<u64>) -> Option<u64> {
+    n.filter(|&q| q > 0)
+}
+
+fn unit_value(x: Option<f64>) -> Option<f64> {
+    x.filter(|x| x.is_finite() && *x >= 0.0)
+}
+
+/// An ISO 4217 code's shape: three capital letters.
+fn currency_ok(code: &str) -> bool {
+    code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+fn year(y: Option<u64>) -> Option<u32> {
+    y.filter(|y| (1000..=9999).contains(y)).map(|y| y as u32)
+}
+
+/// A temporary transfer must say what for (`temporary_purpose`).
+fn needs_purpose(permanence: Permanence) -> bool {
+    permanence == Permanence::Temporary
+}
+
+fn has_end_user(parties: &[Party]) -> bool {
+    parties.iter().any(|p| p.role == PartyRole::EndUser)
+}
+
+const DEFAULT_PERMANENCE: Permanence = Permanence::Permanent;
+const DEFAULT_MANUFACTURE: Manufacture = Manufacture::Standard;

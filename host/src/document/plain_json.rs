@@ -19,18 +19,16 @@ const MAX_DEPTH: usize = 128;
 
 /// The tree of `text`, or `None` to let serde_json parse it.
 pub fn read(text: &str) -> Option<Node<'_>> {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        at: 0,
-        depth: 0,
-    };
+    let mut r = Reader::new(text);
     let node = r.value()?;
-    r.space();
-    (r.at == r.bytes.len()).then_some(node)
+    r.end().then_some(node)
 }
 
-struct Reader<'a> {
+/// Reads plain JSON token by token. Besides the tree ([`read`]), it offers
+/// what a reader that knows the document's shape needs to read it without
+/// a tree (`application::plain`): each method skips the white space before
+/// its token and gives `None` where [`read`] would give up.
+pub struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
@@ -38,6 +36,61 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    pub fn new(text: &'a str) -> Reader<'a> {
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            at: 0,
+            depth: 0,
+        }
+    }
+
+    /// Nothing but white space is left.
+    pub fn end(&mut self) -> bool {
+        self.space();
+        self.at == self.bytes.len()
+    }
+
+    /// The next token is the single byte `b` (`{`, `}`, `[`, `]`, `:`,
+    /// `,`): steps over it.
+    pub fn token(&mut self, b: u8) -> Option<()> {
+        self.space();
+        (self.peek()? == b).then(|| self.at += 1)
+    }
+
+    /// The next token is `b`: steps over it if so, and says whether it was.
+    pub fn next_is(&mut self, b: u8) -> bool {
+        self.token(b).is_some()
+    }
+
+    /// A string, borrowed from the text.
+    pub fn text(&mut self) -> Option<&'a str> {
+        self.space();
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.string()
+    }
+
+    /// `true` or `false`.
+    pub fn boolean(&mut self) -> Option<bool> {
+        self.space();
+        match self.peek()? {
+            b't' => self.literal("true", true),
+            b'f' => self.literal("false", false),
+            _ => None,
+        }
+    }
+
+    /// A number, as the tree would hold it.
+    pub fn number_token(&mut self) -> Option<serde_json::Number> {
+        self.space();
+        match self.peek()? {
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }

@@ -28,10 +28,15 @@ def run(inp, *args):
     """Wall seconds and peak RSS (MiB) of one batch run. The last run's
     output is deleted first, outside the timing: `--restart` would truncate
     it inside, and freeing 300 MB of page cache cost up to a fifth of the
-    next run (docs/performance.md)."""
+    next run (docs/performance.md). Then the disk is synced, also outside
+    the timing."""
     for f in (out, out + ".batch"):
         if os.path.exists(f):
             os.remove(f)
+    # Nothing left for the kernel to write back during the run: the
+    # generated inputs (1.2 GB) were still being flushed to disk while the
+    # first rounds ran.
+    os.sync()
     t = time.monotonic()
     pid = os.fork()
     if pid == 0:

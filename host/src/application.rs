@@ -2,6 +2,13 @@
 //! [`Application`], or into a list of problems each naming the field path
 //! (`goods[1].quantity`) and what was expected. Nothing reaches a policy
 //! until the whole document is valid.
+//!
+//! Two readers share the work. A valid application in plain JSON, by far
+//! the most common input, is read straight into the model ([`plain`]);
+//! anything else (TOML, escapes, and every document with a problem or an
+//! unknown field) goes through the document tree and the validator,
+//! which names every problem. Both apply the value rules defined once at
+//! the end of this file.
 
 pub mod plain;
 
@@ -241,7 +248,6 @@ impl Validator {
 
     fn string(&mut self, path: impl fmt::Display, v: &Node<'_>, max: usize) -> Option<String> {
         match v {
-            // No more bytes than `max` means no more characters either.
             Node::Text(s) if fits(s, max) => Some(s.to_string()),
             Node::Text(_) => {
                 self.problem(

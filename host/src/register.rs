@@ -42,6 +42,15 @@ CREATE TRIGGER IF NOT EXISTS records_no_delete BEFORE DELETE ON records
 BEGIN SELECT RAISE(ABORT, 'the decision register is append-only'); END;
 ";
 
+/// The statement that appends a record. Like the two queries of an
+/// append, it is prepared once per connection (`prepare_cached`): parsing
+/// all three again for every record made `attest batch --record` a
+/// quarter slower (20,000 applications on two workers, six alternating
+/// runs: 0.79-0.94 s before, 0.64-0.71 s after).
+const INSERT_RECORD: &str = "INSERT INTO records \
+    (seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
 #[derive(Debug)]
 pub struct RegisterError(pub String);
 
@@ -124,11 +133,10 @@ impl Register {
     fn head(&self) -> Result<(u64, String), RegisterError> {
         let head = self
             .conn
-            .query_row(
-                "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?)),
-            )
+            .prepare_cached("SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1")?
+            .query_row([], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get::<_, String>(1)?))
+            })
             .optional()?;
         Ok(head.unwrap_or((0, GENESIS.to_string())))
     }
@@ -147,9 +155,8 @@ impl Register {
         if let Some(run) = run {
             let exists: Option<i64> = self
                 .conn
-                .query_row("SELECT seq FROM records WHERE run = ?1", [run], |r| {
-                    r.get(0)
-                })
+                .prepare_cached("SELECT seq FROM records WHERE run = ?1")?
+                .query_row([run], |r| r.get(0))
                 .optional()?;
             if exists.is_some() {
                 return Ok(None);
@@ -171,21 +178,17 @@ impl Register {
             hash: String::new(),
         };
         entry.hash = entry.compute_hash();
-        self.conn.execute(
-            "INSERT INTO records (seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                entry.seq as i64,
-                entry.recorded_at,
-                entry.application_id,
-                entry.input_sha256,
-                entry.application,
-                entry.decision,
-                entry.run,
-                entry.prev_hash,
-                entry.hash
-            ],
-        )?;
+        self.conn.prepare_cached(INSERT_RECORD)?.execute(params![
+            entry.seq as i64,
+            entry.recorded_at,
+            entry.application_id,
+            entry.input_sha256,
+            entry.application,
+            entry.decision,
+            entry.run,
+            entry.prev_hash,
+            entry.hash
+        ])?;
         self.pending += 1;
         Ok(Some(entry.seq))
     }

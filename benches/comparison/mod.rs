@@ -58,13 +58,16 @@ impl AttestEngine {
         }
     }
 
-    /// An evaluator holding the request and findings buffers, one per
-    /// thread.
+    /// The text fields the plug-in's manifest asks for in its requests.
+    pub fn view_text(&self) -> TextFields {
+        self.plugin.view_text
+    }
+
+    /// An evaluator holding the findings buffer, one per thread.
     pub fn session(&self) -> AttestSession<'_> {
         AttestSession {
             evaluator: self.plugin.evaluator(),
             text: self.plugin.view_text,
-            request: Vec::new(),
             findings: Reused::default(),
         }
     }
@@ -83,25 +86,22 @@ fn plugin_data() -> Vec<u8> {
 pub struct AttestSession<'p> {
     evaluator: Evaluator<'p>,
     text: TextFields,
-    request: Vec<u8>,
     findings: Reused<Finding>,
 }
 
 impl AttestSession<'_> {
-    /// Encode, copy in, evaluate, read the findings back.
+    /// Encode into the instance, evaluate, read the findings back.
     pub fn decide(&mut self, app: &Application) -> Result<Fired, Fault> {
         // The plug-in's manifest asks for the view request, with only the
-        // text fields it reads.
-        view::encode_request_with(
-            app.submitted,
-            app.licensing_state,
-            Role::Export,
-            app,
-            self.text,
-            &mut self.request,
-        );
-        self.evaluator
-            .evaluate_into(&self.request, &mut self.findings)?;
+        // text fields it reads; it is written straight into the instance's
+        // input buffer, as `attest screen` and `attest batch` write it.
+        let text = self.text;
+        let (as_of, state) = (app.submitted, app.licensing_state);
+        self.evaluator.evaluate_with_into(
+            view::request_len(app, text),
+            |dst| view::write_request(as_of, state, Role::Export, app, text, dst),
+            &mut self.findings,
+        )?;
         Ok(fired(self.findings.as_slice()))
     }
 }

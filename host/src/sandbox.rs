@@ -702,8 +702,18 @@ impl Evaluator<'_> {
     /// Runs one encoded request. Any fault discards the instance, so the
     /// next application starts from a clean one.
     pub fn evaluate(&mut self, request: &[u8]) -> Result<Evaluated, Fault> {
+        self.evaluate_with(request.len(), |dst| dst.copy_from_slice(request))
+    }
+
+    /// Runs a request of `len` bytes that `write` writes straight into the
+    /// instance, as [`Evaluator::evaluate_with_into`] does.
+    pub fn evaluate_with(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut [u8]),
+    ) -> Result<Evaluated, Fault> {
         let mut findings = Reused::default();
-        let fuel = self.evaluate_into(request, &mut findings)?;
+        let fuel = self.evaluate_with_into(len, write, &mut findings)?;
         Ok(Evaluated {
             findings: findings.take(),
             fuel,
@@ -720,13 +730,27 @@ impl Evaluator<'_> {
         request: &[u8],
         findings: &mut Reused<Finding>,
     ) -> Result<u64, Fault> {
+        self.evaluate_with_into(request.len(), |dst| dst.copy_from_slice(request), findings)
+    }
+
+    /// Runs a request of `len` bytes that `write` writes straight into the
+    /// instance's input buffer, as [`Evaluator::evaluate_into`] runs one
+    /// already encoded: no buffer of the host's own, no copy. `write` must
+    /// write every byte of the slice it is given (the buffer holds the
+    /// last request's bytes), as `view::write_request` does.
+    pub fn evaluate_with_into(
+        &mut self,
+        len: usize,
+        write: impl FnOnce(&mut [u8]),
+        findings: &mut Reused<Finding>,
+    ) -> Result<u64, Fault> {
         // The instance stays where it is while it runs: moving it out and
         // back per call was a copy of the whole `Live`.
         let live = match &mut self.live {
             Some(live) => live,
             empty => empty.insert(self.plugin.instance().inspect_err(|_| findings.clear())?),
         };
-        let result = run(self.plugin, live, request, findings);
+        let result = run(self.plugin, live, len, write, findings);
         let keep = result.is_ok()
             && match self.plugin.limits.isolation {
                 Isolation::Reuse => true,
@@ -746,14 +770,15 @@ impl Evaluator<'_> {
 fn run(
     plugin: &Plugin,
     live: &mut Live,
-    request: &[u8],
+    len: usize,
+    write: impl FnOnce(&mut [u8]),
     findings: &mut Reused<Finding>,
 ) -> Result<u64, Fault> {
     plugin.budget(&mut live.store)?;
-    let ptr = live.write_request(request)?;
+    let ptr = live.write_request(len, write)?;
     let packed = live
         .evaluate
-        .call(&mut live.store, (ptr, request.len() as u32))
+        .call(&mut live.store, (ptr, len as u32))
         .map_err(|e| classify(&live.store, e))?;
     let fuel = plugin.limits.fuel - live.store.get_fuel().unwrap_or(0);
     if plugin.abi >= 4 && inline::is_inline(packed) {
@@ -812,43 +837,57 @@ impl Live {
         }
     }
 
-    /// Copies a request into the guest's input buffer, one call fewer than
-    /// asking for a buffer; a request larger than the buffer still gets one
-    /// from `attest_alloc`.
-    fn write_request(&mut self, bytes: &[u8]) -> Result<u32, Fault> {
+    /// Has `write` write a request of `len` bytes into the guest's input
+    /// buffer, one call fewer than asking for a buffer; a request larger
+    /// than the buffer still gets one from `attest_alloc`.
+    fn write_request(&mut self, len: usize, write: impl FnOnce(&mut [u8])) -> Result<u32, Fault> {
         let (ptr, capacity) = self.input;
-        if bytes.len() > capacity as usize {
-            return self.write_input(bytes);
+        if len > capacity as usize {
+            return self.write_allocated(len, write);
         }
-        self.memory
-            .write(&mut self.store, ptr as usize, bytes)
-            .map_err(|_| {
-                Fault::BadOutput(format!(
-                    "attest_input gave {ptr}+{capacity}, outside memory for {} bytes",
-                    bytes.len()
-                ))
-            })?;
+        let dst = guest_slice(&self.memory, &mut self.store, ptr, len).ok_or_else(|| {
+            Fault::BadOutput(format!(
+                "attest_input gave {ptr}+{capacity}, outside memory for {len} bytes"
+            ))
+        })?;
+        write(dst);
         Ok(ptr)
     }
 
-    /// Asks the guest for a buffer and copies `bytes` into it, checking the
-    /// buffer lies inside guest memory.
+    /// Asks the guest for a buffer and copies `bytes` into it.
     fn write_input(&mut self, bytes: &[u8]) -> Result<u32, Fault> {
-        let len =
-            u32::try_from(bytes.len()).map_err(|_| Fault::BadOutput("input over 4 GiB".into()))?;
+        self.write_allocated(bytes.len(), |dst| dst.copy_from_slice(bytes))
+    }
+
+    /// Asks the guest for a buffer of `len` bytes and has `write` fill it,
+    /// checking the buffer lies inside guest memory.
+    fn write_allocated(&mut self, len: usize, write: impl FnOnce(&mut [u8])) -> Result<u32, Fault> {
+        let asked = u32::try_from(len).map_err(|_| Fault::BadOutput("input over 4 GiB".into()))?;
         let ptr = self
             .alloc
-            .call(&mut self.store, len)
+            .call(&mut self.store, asked)
             .map_err(|e| classify(&self.store, e))?;
-        self.memory
-            .write(&mut self.store, ptr as usize, bytes)
-            .map_err(|_| {
-                Fault::BadOutput(format!(
-                    "attest_alloc returned {ptr}, outside memory for {len} bytes"
-                ))
-            })?;
+        let dst = guest_slice(&self.memory, &mut self.store, ptr, len).ok_or_else(|| {
+            Fault::BadOutput(format!(
+                "attest_alloc returned {ptr}, outside memory for {len} bytes"
+            ))
+        })?;
+        write(dst);
         Ok(ptr)
     }
+}
+
+/// The `len` bytes of guest memory at `ptr`, if they lie inside it.
+fn guest_slice<'s>(
+    memory: &Memory,
+    store: &'s mut Store<Guest>,
+    ptr: u32,
+    len: usize,
+) -> Option<&'s mut [u8]> {
+    let start = ptr as usize;
+    memory
+        .data_mut(store)
+        .get_mut(start..start.checked_add(len)?)
 }
 
 /// Names the fault behind a wasmtime error.

@@ -12,7 +12,7 @@ use crate::reference::{hex, DataError, Library};
 use crate::route::{self, involvements, Involvement, StateSelector};
 use crate::sandbox::{Evaluator, Fault, LoadFailure, Plugin, Sandbox};
 use attest_rules::abi::codec;
-use attest_rules::abi::view::{self, TextFields};
+use attest_rules::abi::view;
 use attest_rules::finding::outcome_of;
 use attest_rules::model::{Application, Date, Role};
 use attest_rules::reference::ReferenceData;
@@ -347,23 +347,19 @@ pub struct Session<'s> {
     run_data: Arc<RunData>,
 }
 
-/// One application's requests in the two forms plug-ins read
-/// (`docs/abi.md`), each encoded at most once per application and then
-/// re-addressed for each plug-in: the requests to the plug-ins one
-/// application is routed to differ only in date, state and role (and,
-/// for the view, in the text fields sent, when manifests differ there).
+/// One application's full request (`docs/abi.md`), encoded once per
+/// application and then re-addressed for each plug-in that decodes it: the
+/// requests to the plug-ins one application is routed to differ only in
+/// date, state and role. (A plug-in that reads the view gets its request
+/// written straight into its own memory instead: `view::write_request`.)
 #[derive(Default)]
 struct Requests {
     full: Vec<u8>,
-    view: Vec<u8>,
-    /// The text fields `view` holds the current application with, if it
-    /// does.
-    view_text: Option<TextFields>,
 }
 
 impl Requests {
     /// Encodes the full request, which every screening needs for
-    /// `input_sha256`; the view is encoded when a plug-in first asks.
+    /// `input_sha256`.
     fn start(&mut self, app: &Application, as_of: Date) {
         codec::encode_request(
             as_of,
@@ -372,34 +368,12 @@ impl Requests {
             app,
             &mut self.full,
         );
-        self.view_text = None;
     }
 
-    /// The request in `form` (with the `text` fields, for the view), as a
-    /// plug-in's manifest asks for it, addressed to `who`.
-    fn addressed(
-        &mut self,
-        form: RequestForm,
-        text: TextFields,
-        app: &Application,
-        as_of: Date,
-        who: Involvement,
-    ) -> &[u8] {
-        match form {
-            RequestForm::Full => {
-                codec::readdress_request(&mut self.full, as_of, who.state, who.role);
-                &self.full
-            }
-            RequestForm::View if self.view_text == Some(text) => {
-                view::readdress_request(&mut self.view, as_of, who.state, who.role);
-                &self.view
-            }
-            RequestForm::View => {
-                view::encode_request_with(as_of, who.state, who.role, app, text, &mut self.view);
-                self.view_text = Some(text);
-                &self.view
-            }
-        }
+    /// The full request, addressed to `who`.
+    fn addressed(&mut self, as_of: Date, who: Involvement) -> &[u8] {
+        codec::readdress_request(&mut self.full, as_of, who.state, who.role);
+        &self.full
     }
 }
 
@@ -423,10 +397,17 @@ impl Session<'_> {
                 }
                 ran = true;
                 let result = match (&mut self.evaluators[i], &entry.plugin) {
-                    (Some(evaluator), Loaded::Ready(plugin)) => {
-                        let (form, text) = (plugin.manifest.request, plugin.view_text);
-                        evaluator.evaluate(self.requests.addressed(form, text, app, as_of, who))
-                    }
+                    (Some(evaluator), Loaded::Ready(plugin)) => match plugin.manifest.request {
+                        RequestForm::Full => {
+                            evaluator.evaluate(self.requests.addressed(as_of, who))
+                        }
+                        RequestForm::View => {
+                            let text = plugin.view_text;
+                            evaluator.evaluate_with(view::request_len(app, text), |dst| {
+                                view::write_request(as_of, who.state, who.role, app, text, dst)
+                            })
+                        }
+                    },
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };
@@ -552,48 +533,4 @@ fn record(
         }
     }
     evaluation
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Plug-ins of one application may read different forms, and views
-    /// with different text fields, in any order: each gets the request
-    /// encoded afresh for it would give.
-    #[test]
-    fn each_plugin_gets_the_request_its_manifest_asks_for() {
-        let (all, control) = (TextFields::ALL, TextFields::GOODS_CONTROL_ENTRY);
-        let asks = [
-            (RequestForm::View, control),
-            (RequestForm::Full, all),
-            (RequestForm::View, control),
-            (RequestForm::View, all),
-            (RequestForm::View, TextFields::NONE),
-            (RequestForm::View, control),
-        ];
-        let mut requests = Requests::default();
-        let mut fresh = Vec::new();
-        for n in 0..50 {
-            let app = crate::workload::application(13, n);
-            let as_of = app.submitted;
-            requests.start(&app, as_of);
-            for (i, &(form, text)) in asks.iter().enumerate() {
-                let who = Involvement {
-                    state: app.route.destination,
-                    role: [Role::Import, Role::Export][i % 2],
-                };
-                let got = requests.addressed(form, text, &app, as_of, who).to_vec();
-                match form {
-                    RequestForm::Full => {
-                        codec::encode_request(as_of, who.state, who.role, &app, &mut fresh)
-                    }
-                    RequestForm::View => view::encode_request_with(
-                        as_of, who.state, who.role, &app, text, &mut fresh,
-                    ),
-                }
-                assert_eq!(got, fresh, "application {n}, ask {i}");
-            }
-        }
-    }
 }

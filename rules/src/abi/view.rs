@@ -172,15 +172,44 @@ pub fn encode_request_with(
     text: TextFields,
     buf: &mut Vec<u8>,
 ) {
+    buf.clear();
+    buf.resize(request_len(app, text), 0);
+    write_request(as_of, state, role, app, text, buf);
+}
+
+/// The size in bytes of the view request for `app` with the strings of
+/// `text`: the length of the slice [`write_request`] fills.
+pub fn request_len(app: &Application, text: TextFields) -> usize {
+    strings_at(app) + string_bytes(app, text)
+}
+
+/// Where the string area starts: after the header and the records.
+fn strings_at(app: &Application) -> usize {
+    HEADER + 2 * app.route.transit.len() + PARTY * app.parties.len() + GOODS * app.goods.len()
+}
+
+/// Writes the view request for `app` over `dst`, which must be
+/// [`request_len`] bytes long, as [`encode_request_with`] encodes it.
+/// Every byte of `dst` is written, so it may hold anything before: the
+/// host writes a request straight into a plug-in's memory this way,
+/// without a buffer of its own or a copy.
+///
+/// # Panics
+/// If `dst` is not [`request_len`] bytes long.
+pub fn write_request(
+    as_of: Date,
+    state: Country,
+    role: Role,
+    app: &Application,
+    text: TextFields,
+    dst: &mut [u8],
+) {
     let transit_at = HEADER;
     let parties_at = transit_at + 2 * app.route.transit.len();
     let goods_at = parties_at + PARTY * app.parties.len();
-    let strings_at = goods_at + GOODS * app.goods.len();
-    buf.clear();
-    buf.resize(strings_at + string_bytes(app, text), 0);
     let mut strings = Strings {
-        buf,
-        next: strings_at,
+        buf: dst,
+        next: strings_at(app),
         text,
     };
 
@@ -260,7 +289,9 @@ pub fn encode_request_with(
         );
         put(strings.buf, goods_at + GOODS * i, r);
     }
-    debug_assert_eq!(strings.next, strings.buf.len());
+    // Checked at the end, where it costs a comparison: a shorter `dst`
+    // has already panicked on an index.
+    assert_eq!(strings.next, strings.buf.len(), "view request size");
 }
 
 /// Bytes of the strings of `text` that the view carries, in the order
@@ -291,7 +322,7 @@ fn string_bytes(app: &Application, text: TextFields) -> usize {
 /// The string area of a request being encoded: each string sent is
 /// written after the one before.
 struct Strings<'b> {
-    buf: &'b mut Vec<u8>,
+    buf: &'b mut [u8],
     next: usize,
     text: TextFields,
 }

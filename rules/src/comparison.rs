@@ -322,6 +322,20 @@ impl Fired {
         (0..RULES.len()).filter(move |i| self.0 & (1 << i) != 0)
     }
 
+    /// [`Fired::indexes`] one step per rule that fired, lowest bit first,
+    /// for the plug-in: in the sandbox each step of a loop carries its fuel
+    /// and deadline checks, and testing all six indexes was about 3% of a
+    /// call. Natively `indexes` is the faster (its loop of six unrolls), so
+    /// the native rules keep it.
+    fn set_bits(self) -> impl Iterator<Item = usize> {
+        let mut left = self.0;
+        core::iter::from_fn(move || {
+            let index = left.trailing_zeros() as usize;
+            left &= left.wrapping_sub(1);
+            (index < RULES.len()).then_some(index)
+        })
+    }
+
     /// The decision: the most restrictive effect among the fired rules.
     pub fn outcome(self) -> Outcome {
         Outcome::most_restrictive(self.rules().map(|(_, effect)| effect.outcome()))
@@ -352,7 +366,7 @@ pub fn run(app: &Application, out: &mut Vec<Finding>) {
 /// The policy on a request read in place, as the plug-in runs it: the
 /// rules that fire cross the boundary as indexes into [`RULE_TABLE`].
 pub fn run_in_place(view: &RequestView<'_>, out: &mut Findings<'_>) {
-    for i in evaluate(&Facts::in_place(view)).indexes() {
+    for i in evaluate(&Facts::in_place(view)).set_bits() {
         // The table's own entry: `fire` finds its index from its address.
         out.fire(&RULE_TABLE[i], RULES[i].1);
     }
@@ -448,6 +462,18 @@ mod tests {
     fn ml1_means_the_entry_and_its_sub_entries_only() {
         assert!(is_ml1("ML1") && is_ml1("ML1.a") && is_ml1("ML1a"));
         assert!(!is_ml1("ML10") && !is_ml1("ML12.b") && !is_ml1("ML2.a"));
+    }
+
+    #[test]
+    fn set_bits_are_the_indexes_of_the_rules_that_fired() {
+        for set in 0..1u8 << RULES.len() {
+            let indexes: Vec<usize> = Fired(set).indexes().collect();
+            assert_eq!(
+                Fired(set).set_bits().collect::<Vec<_>>(),
+                indexes,
+                "{set:#08b}"
+            );
+        }
     }
 
     #[test]

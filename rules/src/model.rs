@@ -15,6 +15,10 @@ use core::fmt;
 pub struct Date(u32);
 
 impl Date {
+    /// 0001-01-01: what the ABI decoder returns for a date it could not
+    /// read, beside the fault that discards it (`abi::wire::Reader`).
+    pub(crate) const PLACEHOLDER: Date = Date(1_01_01);
+
     /// A date from its parts, or `None` when the day does not exist
     /// (30 February, month 13, ...).
     pub fn from_ymd(year: u32, month: u32, day: u32) -> Option<Date> {
@@ -115,6 +119,10 @@ impl fmt::Display for Date {
 pub struct Country([u8; 2]);
 
 impl Country {
+    /// What the ABI decoder returns for a code it could not read, beside
+    /// the fault that discards it (`abi::wire::Reader`).
+    pub(crate) const PLACEHOLDER: Country = Country(*b"AA");
+
     pub fn new(code: &str) -> Option<Country> {
         match code.as_bytes() {
             &[a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(Country([a, b])),

@@ -14,34 +14,18 @@ use alloc::vec::Vec;
 /// A value with a wire form.
 pub trait Wire: Sized {
     fn put(&self, w: &mut Writer<'_>);
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError>;
-    /// Checks and steps over one value without building it: what the
-    /// in-place request view (`abi::view`) uses for the parts it does not
-    /// read. Strings and lists override it so that nothing is allocated.
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        Self::get(r).map(drop)
-    }
+    /// Reads one value. Malformed bytes do not stop it: the reader records
+    /// the fault and this returns a placeholder, which [`decode`] and the
+    /// other entry points discard for the fault (see [`Reader`]).
+    fn get(r: &mut Reader<'_>) -> Self;
     /// Reads one value over `self`, reusing the memory it holds: strings,
     /// lists and the structs made of them override it, so that a host
     /// decoding answers into the same buffers call after call allocates
-    /// nothing once they have grown. After an error `self` holds part of
+    /// nothing once they have grown. After a fault `self` holds part of
     /// the value and must not be used.
-    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
-        *self = Self::get(r)?;
-        Ok(())
+    fn get_into(&mut self, r: &mut Reader<'_>) {
+        *self = Self::get(r);
     }
-}
-
-/// Skips the field that `field` projects out of `S`, with that field's own
-/// wire type: field lists stay written once, in `wire_struct!`.
-pub fn skip_field<S, T: Wire>(_field: fn(&S) -> &T, r: &mut Reader<'_>) -> Result<(), WireError> {
-    T::skip(r)
-}
-
-/// Skims the field that `field` projects out of `S` (see [`Reader::skim`]):
-/// for the parts of a request a policy does not read.
-pub fn skim_field<S, T: Wire>(field: fn(&S) -> &T, r: &mut Reader<'_>) -> Result<(), WireError> {
-    r.skim(|r| skip_field(field, r))
 }
 
 /// Encodes one value into `buf` (cleared first).
@@ -50,23 +34,21 @@ pub fn encode<T: Wire>(value: &T, buf: &mut Vec<u8>) {
     value.put(&mut Writer::new(buf));
 }
 
-/// Decodes one value that must fill `bytes` exactly.
+/// Decodes one value that must fill `bytes` exactly; the error is the
+/// first fault met.
 pub fn decode<T: Wire>(bytes: &[u8]) -> Result<T, WireError> {
     let mut r = Reader::new(bytes);
-    let value = T::get(&mut r)?;
-    r.finish()?;
-    Ok(value)
+    let value = T::get(&mut r);
+    r.finish().map(|()| value)
 }
 
 macro_rules! wire_enum {
     ($($t:ty),+) => {$(
         impl Wire for $t {
             fn put(&self, w: &mut Writer<'_>) { w.u8(self.code()) }
-            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-                r.code(stringify!($t), <$t>::from_code)
-            }
-            fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-                if r.skimming() { r.u8().map(drop) } else { Self::get(r).map(drop) }
+            fn get(r: &mut Reader<'_>) -> Self {
+                // The placeholder after a fault is the first value.
+                r.code(stringify!($t), <$t>::from_code).unwrap_or(<$t>::ALL[0])
             }
         }
     )+};
@@ -101,17 +83,13 @@ impl Wire for String {
     fn put(&self, w: &mut Writer<'_>) {
         w.str(self)
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.string()
     }
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        r.skip_str()
-    }
-    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
-        let text = r.str()?;
+    fn get_into(&mut self, r: &mut Reader<'_>) {
+        let text = r.str();
         self.clear();
         self.push_str(text);
-        Ok(())
     }
 }
 
@@ -119,7 +97,7 @@ impl Wire for bool {
     fn put(&self, w: &mut Writer<'_>) {
         w.bool(*self)
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.bool()
     }
 }
@@ -128,7 +106,7 @@ impl Wire for u32 {
     fn put(&self, w: &mut Writer<'_>) {
         w.u32(*self)
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.u32()
     }
 }
@@ -137,7 +115,7 @@ impl Wire for u64 {
     fn put(&self, w: &mut Writer<'_>) {
         w.u64(*self)
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.u64()
     }
 }
@@ -146,7 +124,7 @@ impl Wire for f64 {
     fn put(&self, w: &mut Writer<'_>) {
         w.f64(*self)
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.f64()
     }
 }
@@ -155,13 +133,16 @@ impl Wire for Date {
     fn put(&self, w: &mut Writer<'_>) {
         w.u32(self.to_yyyymmdd())
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let v = r.u32()?;
-        Date::from_yyyymmdd(v).ok_or_else(|| {
-            r.error(WireProblem::BadCode {
-                what: "date",
-                code: v,
-            })
+    fn get(r: &mut Reader<'_>) -> Self {
+        let v = r.u32();
+        Date::from_yyyymmdd(v).unwrap_or_else(|| {
+            if !r.failed() {
+                r.fail(WireProblem::BadCode {
+                    what: "date",
+                    code: v,
+                });
+            }
+            Date::PLACEHOLDER
         })
     }
 }
@@ -170,13 +151,16 @@ impl Wire for Country {
     fn put(&self, w: &mut Writer<'_>) {
         w.bytes2(self.as_bytes())
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let b = r.bytes2()?;
-        Country::from_bytes(b).ok_or_else(|| {
-            r.error(WireProblem::BadCode {
-                what: "country code",
-                code: u32::from(u16::from_le_bytes(b)),
-            })
+    fn get(r: &mut Reader<'_>) -> Self {
+        let b = r.bytes2();
+        Country::from_bytes(b).unwrap_or_else(|| {
+            if !r.failed() {
+                r.fail(WireProblem::BadCode {
+                    what: "country code",
+                    code: u32::from(u16::from_le_bytes(b)),
+                });
+            }
+            Country::PLACEHOLDER
         })
     }
 }
@@ -185,11 +169,8 @@ impl<T: Wire> Wire for Option<T> {
     fn put(&self, w: &mut Writer<'_>) {
         w.option(self, |w, v| v.put(w))
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.option(T::get)
-    }
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        r.option(T::skip).map(drop)
     }
 }
 
@@ -197,23 +178,21 @@ impl<T: Wire> Wire for Vec<T> {
     fn put(&self, w: &mut Writer<'_>) {
         w.list(self, |w, v| v.put(w))
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
+    fn get(r: &mut Reader<'_>) -> Self {
         r.list(T::get)
     }
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        // A list of `()` allocates nothing, whatever its length.
-        r.list(T::skip).map(drop)
-    }
-    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
-        let n = r.count()?;
+    fn get_into(&mut self, r: &mut Reader<'_>) {
+        let n = r.count();
         self.truncate(n);
         for item in self.iter_mut() {
-            item.get_into(r)?;
+            item.get_into(r);
         }
         for _ in self.len()..n {
-            self.push(T::get(r)?);
+            if r.failed() {
+                break;
+            }
+            self.push(T::get(r));
         }
-        Ok(())
     }
 }
 
@@ -256,30 +235,25 @@ macro_rules! wire_struct {
 
             /// Reads the fields, checking that each starts where `table`
             /// says.
-            fn get_sectioned(r: &mut Reader<'_>, table: &[u32]) -> Result<Self, WireError> {
+            fn get_sectioned(r: &mut Reader<'_>, table: &[u32; Self::FIELDS.len()]) -> Self {
                 let mut rows = table.iter().zip(Self::FIELDS);
-                let mut at = |r: &Reader<'_>| match rows.next() {
-                    Some((&listed, _)) if listed as usize == r.position() => Ok(()),
-                    Some((&listed, field)) => Err(r.error(WireProblem::Section { field, listed })),
-                    None => Err(r.error(WireProblem::Truncated)),
+                let mut at = |r: &mut Reader<'_>| match rows.next() {
+                    Some((&listed, _)) if listed as usize == r.position() => {}
+                    Some((&listed, field)) => r.fail(WireProblem::Section { field, listed }),
+                    None => r.fail(WireProblem::Truncated),
                 };
-                Ok($t { $( $field: { at(r)?; Wire::get(r)? } ),+ })
+                $t { $( $field: { at(r); Wire::get(r) } ),+ }
             }
         }
     };
     ($t:ident { $($field:ident),+ $(,)? }) => {
         impl Wire for $t {
             fn put(&self, w: &mut Writer<'_>) { $( self.$field.put(w); )+ }
-            fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-                Ok($t { $( $field: Wire::get(r)? ),+ })
+            fn get(r: &mut Reader<'_>) -> Self {
+                $t { $( $field: Wire::get(r) ),+ }
             }
-            fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-                $( skip_field(|s: &$t| &s.$field, r)?; )+
-                Ok(())
-            }
-            fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
-                $( self.$field.get_into(r)?; )+
-                Ok(())
+            fn get_into(&mut self, r: &mut Reader<'_>) {
+                $( self.$field.get_into(r); )+
             }
         }
     };
@@ -431,11 +405,8 @@ impl Wire for Embargoes {
             embargo.put(w);
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Vec::get(r).map(Embargoes::new)
-    }
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        Vec::<Embargo>::skip(r)
+    fn get(r: &mut Reader<'_>) -> Self {
+        Embargoes::new(Vec::get(r))
     }
 }
 
@@ -448,11 +419,8 @@ impl Wire for Participation {
             entry.put(w);
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Vec::get(r).map(Participation::new)
-    }
-    fn skip(r: &mut Reader<'_>) -> Result<(), WireError> {
-        Vec::<TreatyParticipation>::skip(r)
+    fn get(r: &mut Reader<'_>) -> Self {
+        Participation::new(Vec::get(r))
     }
 }
 
@@ -521,19 +489,16 @@ impl Wire for Request {
     fn put(&self, w: &mut Writer<'_>) {
         put_request(w, self.as_of, self.state, self.role, &self.application);
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        let (as_of, state, role) = (Date::get(r)?, Country::get(r)?, Role::get(r)?);
-        let mut table = [0u32; Application::FIELDS.len()];
-        for row in &mut table {
-            *row = r.u32()?;
-        }
-        let application = Application::get_sectioned(r, &table)?;
-        Ok(Request {
+    fn get(r: &mut Reader<'_>) -> Self {
+        let (as_of, state, role) = (Date::get(r), Country::get(r), Role::get(r));
+        let table = core::array::from_fn(|_| r.u32());
+        let application = Application::get_sectioned(r, &table);
+        Request {
             as_of,
             state,
             role,
             application,
-        })
+        }
     }
 }
 
@@ -594,16 +559,24 @@ impl Wire for Response {
             }
         }
     }
-    fn get(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        match r.u8()? {
-            0 => Ok(Response::Findings(Vec::get(r)?)),
-            1 => Ok(Response::Failed(r.string()?)),
-            code => Err(r.error(WireProblem::BadCode {
-                what: "response tag",
-                code: code.into(),
-            })),
+    fn get(r: &mut Reader<'_>) -> Self {
+        match r.u8() {
+            0 => Response::Findings(Vec::get(r)),
+            1 => Response::Failed(r.string()),
+            code => {
+                response_tag_fault(r, code);
+                Response::Findings(Vec::new())
+            }
         }
     }
+}
+
+/// Records an unknown response tag, read just before the reader's position.
+fn response_tag_fault(r: &mut Reader<'_>, code: u8) {
+    r.fail(WireProblem::BadCode {
+        what: "response tag",
+        code: code.into(),
+    });
 }
 
 /// A rule of a plug-in's rule table as the host holds it: what the
@@ -676,7 +649,7 @@ impl<T> Reused<T> {
 }
 
 impl<T: Wire> Reused<T> {
-    fn get_into(&mut self, r: &mut Reader<'_>) -> Result<(), WireError> {
+    fn get_into(&mut self, r: &mut Reader<'_>) {
         self.read_with(r, |item, r| item.get_into(r), T::get)
     }
 }
@@ -706,44 +679,47 @@ impl<T> Reused<T> {
     fn read_with<'r>(
         &mut self,
         r: &mut Reader<'r>,
-        mut read_over: impl FnMut(&mut T, &mut Reader<'r>) -> Result<(), WireError>,
-        mut read: impl FnMut(&mut Reader<'r>) -> Result<T, WireError>,
-    ) -> Result<(), WireError> {
-        let n = r.count()?;
+        mut read_over: impl FnMut(&mut T, &mut Reader<'r>),
+        mut read: impl FnMut(&mut Reader<'r>) -> T,
+    ) {
+        let n = r.count();
         self.len = 0;
         for i in 0..n {
             match self.items.get_mut(i) {
-                Some(item) => read_over(item, r)?,
-                None => self.items.push(read(r)?),
+                Some(item) => read_over(item, r),
+                None => self.items.push(read(r)),
             }
             self.len = i + 1;
+            if r.failed() {
+                break;
+            }
         }
-        Ok(())
     }
 }
 
 /// Reads one entry of a tag-2 answer over `f`: a whole finding, or one
 /// named by its rule's index in `table`.
-fn get_entry_into(
-    f: &mut Finding,
-    r: &mut Reader<'_>,
-    table: &[TableRule],
-) -> Result<(), WireError> {
-    if r.code("finding entry", Entry::from_code)? == Entry::Whole {
-        return f.get_into(r);
+fn get_entry_into(f: &mut Finding, r: &mut Reader<'_>, table: &[TableRule]) {
+    match r.code("finding entry", Entry::from_code) {
+        Some(Entry::Whole) => return f.get_into(r),
+        Some(_) => {}
+        None => return,
     }
-    let index = r.u32()?;
-    let rule = table.get(index as usize).ok_or_else(|| {
-        r.error(WireProblem::BadCode {
-            what: "rule index",
-            code: index,
-        })
-    })?;
-    let effect = Effect::get(r)?;
-    let binding = r.bool()?;
-    let message = r.option(|r| r.str())?;
+    let index = r.u32();
+    let Some(rule) = table.get(index as usize) else {
+        if !r.failed() {
+            r.fail(WireProblem::BadCode {
+                what: "rule index",
+                code: index,
+            });
+        }
+        return;
+    };
+    let effect = Effect::get(r);
+    let binding = r.bool();
+    let message = r.option(|r| r.str());
     by_rule(f, rule, effect, binding, message);
-    f.evidence.get_into(r)
+    f.evidence.get_into(r);
 }
 
 /// Fills `f` with a finding of `rule` (all but its evidence), as the host
@@ -826,26 +802,30 @@ pub fn decode_response_into(
     table: &[TableRule],
 ) -> Result<Option<String>, WireError> {
     let mut r = Reader::new(bytes);
-    let decoded = match r.u8() {
-        Ok(0) => findings.get_into(&mut r).map(|()| None),
-        Ok(1) => r.string().map(Some),
-        Ok(indexed::TAG) => findings
-            .read_with(
+    let failure = match r.u8() {
+        0 => {
+            findings.get_into(&mut r);
+            None
+        }
+        1 => Some(r.string()),
+        indexed::TAG => {
+            findings.read_with(
                 &mut r,
                 |f, r| get_entry_into(f, r, table),
                 |r| {
                     let mut f = blank_finding();
-                    get_entry_into(&mut f, r, table).map(|()| f)
+                    get_entry_into(&mut f, r, table);
+                    f
                 },
-            )
-            .map(|()| None),
-        Ok(code) => Err(r.error(WireProblem::BadCode {
-            what: "response tag",
-            code: code.into(),
-        })),
-        Err(e) => Err(e),
+            );
+            None
+        }
+        code => {
+            response_tag_fault(&mut r, code);
+            None
+        }
     };
-    let answer = decoded.and_then(|answer| r.finish().map(|()| answer));
+    let answer = r.finish().map(|()| failure);
     if answer.is_err() {
         findings.clear();
     }

@@ -178,10 +178,20 @@ pub fn utf8(bytes: &[u8]) -> Result<&str, core::str::Utf8Error> {
 }
 
 /// Reads values back, checking every step.
+///
+/// Reading does not stop at the first fault: the reader records it (the
+/// first one only), jumps to the end of its input so that every later read
+/// comes back empty at once, and returns a placeholder (zero, empty, the
+/// first code of an enumeration). [`Reader::finish`] then reports the
+/// fault. Decoders thus read field after field with no `Result` to pass
+/// up at each one: in the plug-ins, passing every field's `Result` up
+/// through each level of the request was most of decoding's cost
+/// (`docs/performance.md`). A value read from a reader with a fault is
+/// never to be used.
 pub struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
-    skimming: bool,
+    fault: Option<WireError>,
 }
 
 impl<'a> Reader<'a> {
@@ -190,79 +200,31 @@ impl<'a> Reader<'a> {
         Reader {
             bytes,
             pos: 0,
-            skimming: false,
+            fault: None,
         }
     }
 
-    /// A reader of `bytes[start..end]` that reports offsets within all of
-    /// `bytes`: for one section of a request. `None` if the range is not
-    /// inside `bytes`.
-    #[inline]
-    pub fn section(bytes: &'a [u8], start: usize, end: usize) -> Option<Reader<'a>> {
-        (start <= end && end <= bytes.len()).then(|| Reader {
-            bytes: &bytes[..end],
-            pos: start,
-            skimming: false,
-        })
-    }
-
-    /// How many bytes are left to read.
-    #[inline]
-    pub fn rest_len(&self) -> usize {
-        self.bytes.len() - self.pos
-    }
-
-    /// The bytes not yet read, which then count as read.
-    #[inline]
-    pub fn take_rest(&mut self) -> &'a [u8] {
-        let rest = &self.bytes[self.pos..];
+    /// Records `problem` at byte `offset` unless a fault came first, and
+    /// leaves nothing more to read.
+    #[cold]
+    #[inline(never)]
+    pub fn fail_at(&mut self, offset: usize, problem: WireProblem) {
+        if self.fault.is_none() {
+            self.fault = Some(WireError { offset, problem });
+        }
         self.pos = self.bytes.len();
-        rest
     }
 
+    /// Records `problem` where the reader stands (see [`Reader::fail_at`]).
     #[inline]
-    pub fn error(&self, problem: WireProblem) -> WireError {
-        WireError {
-            offset: self.pos,
-            problem,
-        }
+    pub fn fail(&mut self, problem: WireProblem) {
+        self.fail_at(self.pos, problem);
     }
 
-    /// True inside [`Reader::skim`]: skipped values are checked for
-    /// structure (lengths, option tags) but not for content (UTF-8, codes).
+    /// True once a fault has been recorded.
     #[inline]
-    pub fn skimming(&self) -> bool {
-        self.skimming
-    }
-
-    /// Runs `step` over values nobody will read: their structure is checked
-    /// so that what follows is found, their content is not.
-    #[inline]
-    pub fn skim(
-        &mut self,
-        step: impl FnOnce(&mut Self) -> Result<(), WireError>,
-    ) -> Result<(), WireError> {
-        let outer = core::mem::replace(&mut self.skimming, true);
-        let result = step(self);
-        self.skimming = outer;
-        result
-    }
-
-    /// A string's bytes, not yet checked as UTF-8 (see `abi::view::Text`).
-    #[inline]
-    pub fn str_bytes(&mut self) -> Result<&'a [u8], WireError> {
-        let n = self.u32()? as usize;
-        self.take(n)
-    }
-
-    /// Steps over a string, checking it is UTF-8 unless skimming.
-    #[inline]
-    pub fn skip_str(&mut self) -> Result<(), WireError> {
-        if self.skimming {
-            self.str_bytes().map(drop)
-        } else {
-            self.str().map(drop)
-        }
+    pub fn failed(&self) -> bool {
+        self.fault.is_some()
     }
 
     /// How many bytes have been read.
@@ -271,130 +233,144 @@ impl<'a> Reader<'a> {
         self.pos
     }
 
-    /// The bytes read since `start` (a former [`Reader::position`]).
+    /// The next `n` bytes; none, with a fault, when fewer remain.
     #[inline]
-    pub fn read_since(&self, start: usize) -> &'a [u8] {
-        &self.bytes[start.min(self.pos)..self.pos]
+    fn take(&mut self, n: usize) -> &'a [u8] {
+        match self.bytes.get(self.pos..).and_then(|rest| rest.get(..n)) {
+            Some(slice) => {
+                self.pos += n;
+                slice
+            }
+            None => {
+                self.fail(WireProblem::Truncated);
+                &[]
+            }
+        }
     }
 
     #[inline]
-    fn take(&mut self, n: usize) -> Result<&'a [u8], WireError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| self.error(WireProblem::Truncated))?;
-        let slice = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(slice)
+    fn array<const N: usize>(&mut self) -> [u8; N] {
+        self.take(N).try_into().unwrap_or([0; N])
     }
 
     #[inline]
-    fn array<const N: usize>(&mut self) -> Result<[u8; N], WireError> {
-        let mut out = [0u8; N];
-        out.copy_from_slice(self.take(N)?);
-        Ok(out)
-    }
-
-    #[inline]
-    pub fn u8(&mut self) -> Result<u8, WireError> {
-        Ok(self.take(1)?[0])
+    pub fn u8(&mut self) -> u8 {
+        self.array::<1>()[0]
     }
     #[inline]
-    pub fn bool(&mut self) -> Result<bool, WireError> {
-        match self.u8()? {
-            0 => Ok(false),
-            1 => Ok(true),
-            code => Err(self.error(WireProblem::BadCode {
-                what: "bool",
-                code: code.into(),
-            })),
+    pub fn bool(&mut self) -> bool {
+        match self.u8() {
+            0 => false,
+            1 => true,
+            code => {
+                self.fail(WireProblem::BadCode {
+                    what: "bool",
+                    code: code.into(),
+                });
+                false
+            }
         }
     }
     #[inline]
-    pub fn u32(&mut self) -> Result<u32, WireError> {
-        Ok(u32::from_le_bytes(self.array()?))
+    pub fn u32(&mut self) -> u32 {
+        u32::from_le_bytes(self.array())
     }
     #[inline]
-    pub fn u64(&mut self) -> Result<u64, WireError> {
-        Ok(u64::from_le_bytes(self.array()?))
+    pub fn u64(&mut self) -> u64 {
+        u64::from_le_bytes(self.array())
     }
     #[inline]
-    pub fn f64(&mut self) -> Result<f64, WireError> {
-        Ok(f64::from_bits(u64::from_le_bytes(self.array()?)))
+    pub fn f64(&mut self) -> f64 {
+        f64::from_bits(self.u64())
     }
     #[inline]
-    pub fn bytes2(&mut self) -> Result<[u8; 2], WireError> {
+    pub fn bytes2(&mut self) -> [u8; 2] {
         self.array()
     }
     #[inline]
-    pub fn str(&mut self) -> Result<&'a str, WireError> {
-        let n = self.u32()? as usize;
+    pub fn str(&mut self) -> &'a str {
+        let n = self.u32() as usize;
         let at = self.pos;
-        let raw = self.take(n)?;
-        utf8(raw).map_err(|_| WireError {
-            offset: at,
-            problem: WireProblem::NotUtf8,
+        let raw = self.take(n);
+        utf8(raw).unwrap_or_else(|_| {
+            self.fail_at(at, WireProblem::NotUtf8);
+            ""
         })
     }
     #[inline]
-    pub fn string(&mut self) -> Result<String, WireError> {
-        self.str().map(String::from)
+    pub fn string(&mut self) -> String {
+        String::from(self.str())
     }
-    /// Reads a one-byte code and maps it through `from_code`.
+    /// Reads a one-byte code and maps it through `from_code`; `None`, with
+    /// a fault, for a code outside it.
     #[inline]
-    pub fn code<T>(
-        &mut self,
-        what: &'static str,
-        from_code: fn(u8) -> Option<T>,
-    ) -> Result<T, WireError> {
-        let code = self.u8()?;
-        from_code(code).ok_or_else(|| WireError {
-            offset: self.pos - 1,
-            problem: WireProblem::BadCode {
-                what,
-                code: code.into(),
-            },
-        })
+    pub fn code<T>(&mut self, what: &'static str, from_code: fn(u8) -> Option<T>) -> Option<T> {
+        let code = self.u8();
+        let value = from_code(code);
+        if value.is_none() && !self.failed() {
+            self.fail_at(
+                self.pos - 1,
+                WireProblem::BadCode {
+                    what,
+                    code: code.into(),
+                },
+            );
+        }
+        value
     }
+    /// `0` for none, `1` followed by the value.
     #[inline]
-    pub fn option<T>(
-        &mut self,
-        mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
-    ) -> Result<Option<T>, WireError> {
-        match self.u8()? {
-            0 => Ok(None),
-            1 => get(self).map(Some),
-            code => Err(self.error(WireProblem::BadCode {
-                what: "option tag",
-                code: code.into(),
-            })),
+    pub fn option<T>(&mut self, get: impl FnOnce(&mut Self) -> T) -> Option<T> {
+        match self.u8() {
+            0 => None,
+            1 => Some(get(self)),
+            code => {
+                self.fail(WireProblem::BadCode {
+                    what: "option tag",
+                    code: code.into(),
+                });
+                None
+            }
         }
     }
-    /// A list; every item takes at least one byte, so a count larger than the
-    /// remaining input is refused before anything is allocated.
+    /// A list; every item takes at least one byte, so a count larger than
+    /// the remaining input is refused before anything is allocated.
     #[inline]
-    pub fn list<T>(
-        &mut self,
-        mut get: impl FnMut(&mut Self) -> Result<T, WireError>,
-    ) -> Result<Vec<T>, WireError> {
-        let n = self.count()?;
+    pub fn list<T>(&mut self, mut get: impl FnMut(&mut Self) -> T) -> Vec<T> {
+        let n = self.count();
         let mut items = Vec::with_capacity(n);
         for _ in 0..n {
-            items.push(get(self)?);
+            items.push(get(self));
+            if self.failed() {
+                break;
+            }
         }
-        Ok(items)
+        items
     }
-    /// A list's item count, refused when the remaining bytes could not
-    /// hold that many items (each takes at least one byte).
+    /// A list's item count; 0, with a fault, when the remaining bytes
+    /// could not hold that many items (each takes at least one byte).
     #[inline]
-    pub fn count(&mut self) -> Result<usize, WireError> {
-        let n = self.u32()?;
+    pub fn count(&mut self) -> usize {
+        let at = self.pos;
+        let n = self.u32();
         if n as usize > self.bytes.len() - self.pos {
-            return Err(self.error(WireProblem::ImpossibleLength(n)));
+            self.fail_at(at + 4, WireProblem::ImpossibleLength(n));
+            return 0;
         }
-        Ok(n as usize)
+        n as usize
     }
-    /// Fails unless every byte was consumed.
+    /// The first fault, if any.
+    #[inline]
+    pub fn check(&self) -> Result<(), WireError> {
+        match &self.fault {
+            None => Ok(()),
+            Some(fault) => Err(fault.clone()),
+        }
+    }
+    /// The first fault, or an error unless every byte was consumed.
     #[inline]
     pub fn finish(self) -> Result<(), WireError> {
+        self.check()?;
         match self.bytes.len() - self.pos {
             0 => Ok(()),
             n => Err(WireError {
@@ -428,7 +404,9 @@ mod tests {
         let mut buf = Vec::new();
         Writer::new(&mut buf).u32(2);
         buf.extend_from_slice(&[0xc3, 0x28]);
-        let e = Reader::new(&buf).str().unwrap_err();
+        let mut r = Reader::new(&buf);
+        assert_eq!(r.str(), "");
+        let e = r.finish().unwrap_err();
         assert_eq!((e.offset, e.problem), (4, WireProblem::NotUtf8));
     }
 
@@ -436,7 +414,10 @@ mod tests {
     fn a_list_longer_than_its_input_is_refused_before_allocating() {
         let mut buf = Vec::new();
         Writer::new(&mut buf).u32(u32::MAX);
-        let err = Reader::new(&buf).list(|r| r.u8()).unwrap_err();
+        let mut r = Reader::new(&buf);
+        let items = r.list(|r| r.u8());
+        assert_eq!((items.len(), items.capacity()), (0, 0));
+        let err = r.finish().unwrap_err();
         assert_eq!(err.problem, WireProblem::ImpossibleLength(u32::MAX));
     }
 
@@ -446,9 +427,37 @@ mod tests {
         let mut w = Writer::new(&mut buf);
         w.u32(10);
         w.u8(b'a');
+        let mut r = Reader::new(&buf);
+        assert_eq!(r.str(), "");
+        assert_eq!(r.finish().unwrap_err().problem, WireProblem::Truncated);
+    }
+
+    #[test]
+    fn the_first_fault_is_the_one_reported_and_reading_stops_there() {
+        // A bad option tag at byte 4, then a list far too long.
+        let mut buf = Vec::new();
+        let mut w = Writer::new(&mut buf);
+        w.u32(7);
+        w.u8(9);
+        w.u32(1_000);
+        w.u8(1);
+        let mut r = Reader::new(&buf);
+        assert_eq!(r.u32(), 7);
+        assert_eq!(r.option(|r| r.u8()), None);
+        // Nothing is left to read after a fault: the list is empty and
+        // the second problem is not what is reported.
+        assert!(r.list(|r| r.u8()).is_empty());
+        assert_eq!(r.u8(), 0);
+        let e = r.finish().unwrap_err();
         assert_eq!(
-            Reader::new(&buf).str().unwrap_err().problem,
-            WireProblem::Truncated
+            (e.offset, e.problem),
+            (
+                5,
+                WireProblem::BadCode {
+                    what: "option tag",
+                    code: 9
+                }
+            )
         );
     }
 }

@@ -156,17 +156,22 @@ impl<'a> Reader<'a> {
 
     /// A string without escapes or control characters, borrowed.
     fn string(&mut self) -> Option<&'a str> {
-        self.at += 1;
-        let start = self.at;
-        loop {
-            match self.peek()? {
-                b'"' => break,
-                b'\\' | 0..=0x1f => return None,
-                _ => self.at += 1,
-            }
+        let start = self.at + 1;
+        // One search of the bytes for the first that is not plain text,
+        // rather than stepping `self.at` through `peek` a byte at a time:
+        // 340 fewer instructions per generated application
+        // (`scripts/instructions.sh`). Reading words of eight bytes first,
+        // as the decision writer does, took 1,200 more: most strings of an
+        // application are shorter than that.
+        let rest = self.bytes.get(start..)?;
+        let len = rest
+            .iter()
+            .position(|&b| matches!(b, b'"' | b'\\' | 0..=0x1f))?;
+        if rest[len] != b'"' {
+            return None;
         }
-        let s = self.text.get(start..self.at)?;
-        self.at += 1;
+        let s = self.text.get(start..start + len)?;
+        self.at = start + len + 1;
         Some(s)
     }
 
@@ -311,5 +316,22 @@ mod tests {
         let deep = "[".repeat(200) + &"]".repeat(200);
         assert!(read(&deep).is_none());
         assert!(serde(&deep).is_none(), "serde_json refuses it too");
+    }
+
+    #[test]
+    fn a_string_ends_at_its_quote_and_gives_up_at_an_escape_anywhere() {
+        for len in 0..20 {
+            let plain: String = "abcdefghijklmnopqrstuvwxyz"[..len].into();
+            let text = format!("[\"{plain}\",\"é{plain}\"]");
+            assert_eq!(read(&text), serde(&text), "{text}");
+            for at in 0..len {
+                for special in ["\\n", "\\\"", "\t", "\u{1}"] {
+                    let mut s = plain.clone();
+                    s.replace_range(at..at + 1, special);
+                    let text = format!("[\"{s}\"]");
+                    assert_eq!(read(&text), None, "{text:?}");
+                }
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@
 //! that two builds of the plug-ins can be compared by the same host.
 
 use attest::application::{parse_bytes, Format};
+use attest::batch::CHUNK;
 use attest::config::Config;
 use attest::module_cache::ModuleCache;
 use attest::sandbox::Isolation;
@@ -61,7 +62,10 @@ fn run(args: &[String]) -> Result<usize, String> {
     config.cache_dir = ModuleCache::default_dir();
     let screener = Screener::new(config).map_err(|e| e.to_string())?;
     let mut session = screener.session();
-    let mut out = Vec::new();
+    // One buffer for a chunk's lines, emptied after each chunk as the
+    // batch writer empties it: growing one buffer for every line would
+    // count reallocations that a batch does not make.
+    let (mut out, mut written) = (Vec::new(), 0);
     for (number, line) in lines.iter().take(count).enumerate() {
         let parsed = parse_bytes(line, Format::Json, false)
             .map_err(|e| format!("line {}: {e}", number + 1))?;
@@ -69,6 +73,10 @@ fn run(args: &[String]) -> Result<usize, String> {
             .screen(&parsed.application, None)
             .write_line(&mut out);
         out.push(b'\n');
+        if (number + 1) % CHUNK == 0 {
+            written += out.len();
+            out.clear();
+        }
     }
-    Ok(out.len())
+    Ok(written + out.len())
 }

@@ -15,6 +15,8 @@
 
 mod input;
 
+pub use input::CHUNK;
+
 use crate::application;
 use crate::decision::Decision;
 use crate::register::Register;

@@ -111,7 +111,12 @@ impl<'a> Reader<'a> {
 
     /// JSON's white space: space, tab, line feed, carriage return.
     fn space(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        // All four are below `!`: one comparison for the usual case, a
+        // token right away.
+        while let Some(b @ 0..=b' ') = self.peek() {
+            if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                break;
+            }
             self.at += 1;
         }
     }

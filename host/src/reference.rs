@@ -242,13 +242,13 @@ impl Library {
 
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    // Every decision carries a digest: no allocation per byte.
-    let mut out = String::with_capacity(bytes.len() * 2);
+    // Every decision carries a digest: one allocation, and bytes rather
+    // than `char`s, each of which `String::push` would encode as UTF-8.
+    let mut out = Vec::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+        out.extend_from_slice(&[DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0xf)]]);
     }
-    out
+    String::from_utf8(out).unwrap_or_default()
 }
 
 type FieldResult<T> = Result<T, (String, String)>;
@@ -552,6 +552,12 @@ mod tests {
     use super::*;
     use crate::config::Config;
     use attest_rules::reference::Certainty;
+
+    #[test]
+    fn hex_is_lower_case_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff, 0x10]), "000fa5ff10");
+        assert_eq!(hex(&[]), "");
+    }
 
     fn library() -> Library {
         Library::load(&Config::default().data).expect("bundled data loads")

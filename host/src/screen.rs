@@ -420,7 +420,8 @@ impl Session<'_> {
         let outcome = combine(&evaluations, &mut findings);
         Decision {
             application: app.id.clone(),
-            as_of: as_of.to_string(),
+            // `text!` rather than `to_string`: no `core::fmt` on the hot path.
+            as_of: attest_rules::text!(as_of),
             outcome,
             findings,
             evaluations,

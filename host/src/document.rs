@@ -12,6 +12,7 @@
 //! refuses it, naming the field (`application`).
 
 pub mod plain_json;
+pub mod plain_run;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;

@@ -11,7 +11,7 @@
 //! decision of 3 KB: see `docs/performance.md`.
 
 use super::{Decision, Evaluation, FindingRecord, Provenance};
-use crate::document::plain_json::STOPS_STRING;
+use crate::document::plain_run::plain_len;
 use crate::route::Involvement;
 
 /// Appends `decision` to `out` as serde_json would write it, without a
@@ -127,44 +127,15 @@ impl Writer<'_> {
         let mut rest = s.as_bytes();
         self.0.reserve(rest.len() + 2);
         self.0.push(b'"');
-        while let Some(at) = first_to_escape(rest) {
+        loop {
+            let at = plain_len(rest);
             self.raw(&rest[..at]);
-            self.raw(escape(rest[at]).unwrap_or_default().as_bytes());
+            let Some(&stop) = rest.get(at) else { break };
+            self.raw(escape(stop).unwrap_or_default().as_bytes());
             rest = &rest[at + 1..];
         }
-        self.raw(rest);
         self.0.push(b'"');
     }
-}
-
-/// Where the first byte that JSON escapes lies in `bytes`: eight bytes at
-/// a time while they are plain (a decision's strings include hashes and
-/// messages), then byte by byte.
-fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    let mut plain = 0;
-    for word in bytes.chunks_exact(8) {
-        if needs_escape(u64::from_le_bytes(word.try_into().unwrap_or([0; 8]))) {
-            break;
-        }
-        plain += 8;
-    }
-    bytes[plain..]
-        .iter()
-        .position(|&b| STOPS_STRING[usize::from(b)])
-        .map(|at| plain + at)
-}
-
-/// True when any of the eight bytes of `word` is a control character, `"`
-/// or `\` (the classic "has a byte less than n / equal to n" bit tricks).
-fn needs_escape(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
-    let quote = word ^ (ONES * u64::from(b'"'));
-    let backslash = word ^ (ONES * u64::from(b'\\'));
-    let is_quote = quote.wrapping_sub(ONES) & !quote;
-    let is_backslash = backslash.wrapping_sub(ONES) & !backslash;
-    (below_space | is_quote | is_backslash) & HIGHS != 0
 }
 
 /// How serde_json writes byte `b` inside a string, when not as itself.
@@ -225,22 +196,6 @@ mod tests {
         }
         for s in cases {
             assert_eq!(line(&s), serde_json::to_string(&s).unwrap(), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn the_word_test_finds_exactly_the_bytes_to_escape() {
-        for b in 0u8..=255 {
-            for lane in 0..8 {
-                let mut word = [b'a'; 8];
-                word[lane] = b;
-                let expected = b < 0x20 || b == b'"' || b == b'\\';
-                assert_eq!(
-                    needs_escape(u64::from_le_bytes(word)),
-                    expected,
-                    "byte {b:#x} in lane {lane}"
-                );
-            }
         }
     }
 }

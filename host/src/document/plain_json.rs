@@ -11,22 +11,9 @@
 //! Why: serde_json's generic path was a sixth of a batch worker's time per
 //! application (`docs/performance.md`).
 
+use super::plain_run::plain_len;
 use super::{Node, Table};
 use std::borrow::Cow;
-
-/// The bytes that end a plain run of a JSON string: `"`, `\` and the
-/// control characters, as a table looked up once per byte.
-pub static STOPS_STRING: [bool; 256] = {
-    let mut stops = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        stops[b] = true;
-        b += 1;
-    }
-    stops[b'"' as usize] = true;
-    stops[b'\\' as usize] = true;
-    stops
-};
 
 /// serde_json refuses documents nested deeper than this.
 const MAX_DEPTH: usize = 128;
@@ -177,15 +164,12 @@ impl<'a> Reader<'a> {
             return None;
         }
         let start = self.at + 1;
-        // One search for the first byte that is not plain text, each
-        // looked up in a table: 3,400 fewer instructions per generated
-        // application than stepping `self.at` through `peek` and testing
-        // each byte three ways (`scripts/instructions.sh`). Words of eight
-        // bytes first, as the decision writer reads its strings, took
-        // 1,200 more: most strings of an application are shorter.
+        // One search for the first byte that is not plain text
+        // (`plain_run`), instead of stepping `self.at` through `peek` and
+        // testing each byte three ways (`scripts/instructions.sh`).
         let rest = self.bytes.get(start..)?;
-        let len = rest.iter().position(|&b| STOPS_STRING[usize::from(b)])?;
-        if rest[len] != b'"' {
+        let len = plain_len(rest);
+        if *rest.get(len)? != b'"' {
             return None;
         }
         // SAFETY: `start` follows the `"` checked above and `start + len`
@@ -354,14 +338,6 @@ mod tests {
                     assert_eq!(read(&text), None, "{text:?}");
                 }
             }
-        }
-    }
-
-    #[test]
-    fn the_table_stops_at_exactly_the_quote_the_backslash_and_controls() {
-        for b in 0u8..=255 {
-            let stops = b < 0x20 || b == b'"' || b == b'\\';
-            assert_eq!(STOPS_STRING[usize::from(b)], stops, "byte {b:#x}");
         }
     }
 }

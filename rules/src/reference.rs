@@ -462,11 +462,14 @@ impl ReferenceData {
         })
     }
 
-    /// Is `state` a member of `organisation` on `date`?
+    /// Is `state` a member of `organisation` on `date`? The state is
+    /// compared first: two bytes, where the organisation's name is a
+    /// string compare for each of the 28 entries (routing asks this for
+    /// every party of every application).
     pub fn member_of(&self, organisation: &str, state: Country, date: Date) -> bool {
         self.memberships.iter().any(|m| {
-            m.organisation == organisation
-                && m.state == state
+            m.state == state
+                && m.organisation == organisation
                 && m.joined <= date
                 && m.left.is_none_or(|left| date <= left)
         })

@@ -637,6 +637,61 @@ fn a_register_locked_by_another_process_is_waited_for() {
 }
 
 #[test]
+fn a_killed_batch_with_invalid_lines_resumes_and_records_each_valid_one_once() {
+    let dir = workdir("resume-invalid");
+    let apps = generate(&dir, 3000, 35);
+    // One line in fifty is no application: it gets an error record in the
+    // output and nothing in the register, so the register's records of
+    // the run are not one for each position.
+    let mixed: String = std::fs::read_to_string(&apps)
+        .unwrap()
+        .lines()
+        .enumerate()
+        .map(|(i, line)| match i % 50 {
+            7 => "{\"id\": 1}\n".to_string(),
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    let input = dir.join("mixed.jsonl");
+    std::fs::write(&input, mixed).unwrap();
+    let full = dir.join("full.jsonl");
+    assert_eq!(
+        attest(&["batch", s(&input), "--out", s(&full)])
+            .status
+            .code(),
+        Some(2),
+        "invalid records make the exit status 2"
+    );
+    let out = dir.join("out.jsonl");
+    let register = dir.join("register.sqlite");
+    let args = [
+        "batch",
+        s(&input),
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ];
+    for lines in [300, 1500] {
+        kill_midway(&args, &out, lines);
+    }
+    let resumed = attest(&args);
+    assert_eq!(
+        resumed.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(&full).unwrap());
+    assert!(
+        register_count(&register).contains("2940 records, chain intact"),
+        "{}",
+        register_count(&register)
+    );
+}
+
+#[test]
 fn a_batch_killed_again_and_again_still_ends_complete_and_recorded_once() {
     let dir = workdir("kills");
     let apps = generate(&dir, 3000, 34);

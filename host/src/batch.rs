@@ -19,6 +19,7 @@ pub use input::CHUNK;
 
 use crate::application;
 use crate::decision::Decision;
+use crate::progress::Progress;
 use crate::register::Register;
 use crate::screen::{Screener, Session};
 use attest_rules::model::Date;
@@ -32,7 +33,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use input::{Chunk, Origin, Record, Spares, IO_BUFFER};
 
@@ -556,72 +556,4 @@ pub fn sidecar_path(out: &Path) -> PathBuf {
     let mut name = out.as_os_str().to_owned();
     name.push(".batch");
     PathBuf::from(name)
-}
-
-/// A progress line on standard error: done, total, rate and ETA.
-struct Progress {
-    total: Option<u64>,
-    done: u64,
-    started: Instant,
-    last: Instant,
-    shown: bool,
-    enabled: bool,
-    base: u64,
-}
-
-impl Progress {
-    fn new(total: Option<u64>, already: u64, enabled: bool) -> Progress {
-        let now = Instant::now();
-        Progress {
-            total,
-            done: already,
-            started: now,
-            last: now,
-            shown: false,
-            enabled,
-            base: already,
-        }
-    }
-
-    fn advance(&mut self, n: u64) {
-        self.done += n;
-        if self.enabled && self.last.elapsed() >= Duration::from_millis(200) {
-            self.last = Instant::now();
-            self.draw();
-        }
-    }
-
-    fn draw(&mut self) {
-        let secs = self.started.elapsed().as_secs_f64().max(1e-3);
-        let rate = (self.done - self.base) as f64 / secs;
-        let line = match self.total {
-            Some(total) if rate > 0.0 => {
-                let eta = (total.saturating_sub(self.done)) as f64 / rate;
-                let pct = 100.0 * self.done as f64 / total.max(1) as f64;
-                format!(
-                    "{}/{} ({pct:.1}%)  {rate:.0}/s  ETA {}",
-                    self.done,
-                    total,
-                    clock(eta)
-                )
-            }
-            _ => format!("{}  {rate:.0}/s", self.done),
-        };
-        eprint!("\r\x1b[2K{line}");
-        self.shown = true;
-    }
-
-    fn finish(&mut self) {
-        if self.enabled {
-            self.draw();
-        }
-        if self.shown {
-            eprintln!();
-        }
-    }
-}
-
-fn clock(secs: f64) -> String {
-    let s = secs.round() as u64;
-    format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }

@@ -22,6 +22,7 @@ pub mod diff;
 pub mod document;
 pub mod manifest;
 pub mod module_cache;
+pub mod progress;
 pub mod reference;
 pub mod register;
 pub mod route;

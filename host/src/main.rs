@@ -3,12 +3,13 @@
 use attest::application::{self, Format};
 use attest::batch::{self, AsOf, Input, Output};
 use attest::config::Config;
+use attest::progress::Progress;
 use attest::register::{self, Register, Verification};
 use attest::sandbox::Isolation;
 use attest::screen::{Loaded, Screener};
 use attest_rules::model::Date;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// A batch parses, validates and serialises millions of small JSON
 /// documents: most of its time outside the sandbox is allocation, which
@@ -600,21 +601,35 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    // A progress line on a terminal: ten years of records take a while.
+    let mut progress = {
+        let enabled = std::io::stderr().is_terminal();
+        let total = if enabled {
+            register.newest_seq().ok()
+        } else {
+            None
+        };
+        Progress::new(total, 0, enabled)
+    };
     match command {
-        RegisterCommand::Verify => match register.verify() {
-            Ok(Verification::Intact { records, head }) => {
-                println!(
-                    "{}: {records} records, chain intact; head {head}",
-                    path.display()
-                );
-                ExitCode::SUCCESS
+        RegisterCommand::Verify => {
+            let verified = register.verify(&mut progress);
+            progress.finish();
+            match verified {
+                Ok(Verification::Intact { records, head }) => {
+                    println!(
+                        "{}: {records} records, chain intact; head {head}",
+                        path.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(Verification::Broken { seq, reason }) => {
+                    println!("{}: record {seq}: {reason}", path.display());
+                    ExitCode::from(3)
+                }
+                Err(e) => fail(&e),
             }
-            Ok(Verification::Broken { seq, reason }) => {
-                println!("{}: record {seq}: {reason}", path.display());
-                ExitCode::from(3)
-            }
-            Err(e) => fail(&e),
-        },
+        }
         RegisterCommand::Export { out } => {
             let mut sink: Box<dyn Write> = match out {
                 Some(p) => match std::fs::File::create(&p) {
@@ -623,7 +638,9 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
                 },
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            match register.export(&mut sink).and_then(|n| {
+            let exported = register.export(&mut sink, &mut progress);
+            progress.finish();
+            match exported.and_then(|n| {
                 sink.flush()
                     .map(|_| n)
                     .map_err(|e| register::RegisterError(e.to_string()))

@@ -10,6 +10,7 @@
 //! head hash printed by `verify` should be kept outside the database (in
 //! the case file, say): only that detects removal of the newest records.
 
+use crate::progress::Progress;
 use crate::reference::hex;
 use rusqlite::{params, Connection, OptionalExtension};
 use sha2::{Digest, Sha256};
@@ -223,6 +224,16 @@ impl Register {
         Ok(n as u64)
     }
 
+    /// How many records the register holds if none was deleted: the
+    /// newest `seq`, read from the table's key at once (for a progress
+    /// line's total; `verify` finds out whether any was).
+    pub fn newest_seq(&self) -> Result<u64, RegisterError> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row("SELECT MAX(seq) FROM records", [], |r| r.get(0))?;
+        Ok(seq.map_or(0, |s| s as u64))
+    }
+
     /// Calls `each` with every record, oldest first (only those of one
     /// application with `filter`), reading one row at a time, until it
     /// returns `false`. A register kept for ten years does not fit in
@@ -267,11 +278,12 @@ impl Register {
     /// Walks the chain from the first record and reports the first that
     /// was altered (its hash does not match its fields), deleted (a gap in
     /// the sequence) or moved (it does not chain to its predecessor).
-    pub fn verify(&self) -> Result<Verification, RegisterError> {
+    pub fn verify(&self, progress: &mut Progress) -> Result<Verification, RegisterError> {
         let mut prev = GENESIS.to_string();
         let mut expected = 1u64;
         let mut broken = None;
         self.each_entry(None, |e| {
+            progress.advance(1);
             let problem = if e.seq != expected {
                 Some((
                     expected,
@@ -306,9 +318,14 @@ impl Register {
 
     /// Writes every recorded application as JSON Lines, oldest first, for
     /// re-evaluation with `attest batch`.
-    pub fn export(&self, out: &mut dyn Write) -> Result<u64, RegisterError> {
+    pub fn export(
+        &self,
+        out: &mut dyn Write,
+        progress: &mut Progress,
+    ) -> Result<u64, RegisterError> {
         let mut n = 0;
         self.each_entry(None, |e| {
+            progress.advance(1);
             writeln!(out, "{}", e.application).map_err(|e| RegisterError(e.to_string()))?;
             n += 1;
             Ok(true)
@@ -396,7 +413,7 @@ mod tests {
         let mut register = Register::open(&old).unwrap();
         append(&mut register, "A-2");
         assert_eq!(page_size(&old), 4096);
-        match register.verify().unwrap() {
+        match register.verify(&mut Progress::new(None, 0, false)).unwrap() {
             Verification::Intact { records, .. } => assert_eq!(records, 2),
             broken => panic!("{broken:?}"),
         }

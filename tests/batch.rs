@@ -128,15 +128,16 @@ fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
 }
 
 #[test]
-fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_are_not_records() {
+fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_and_a_bom_are_not_records() {
     let dir = workdir("bytes");
     let apps = generate(&dir, 3, 5);
     let text = std::fs::read_to_string(&apps).unwrap();
     let good: Vec<&str> = text.lines().collect();
-    // Windows line ends, a blank line, a line of Unicode white space, a
-    // line that is not UTF-8, and no line end after the last record.
+    // A byte order mark (as Windows tools write one), Windows line ends, a
+    // blank line, a line of Unicode white space, a line that is not UTF-8,
+    // and no line end after the last record.
     let mut input = Vec::new();
-    input.extend_from_slice(format!("{}\r\n \t\r\n", good[0]).as_bytes());
+    input.extend_from_slice(format!("\u{feff}{}\r\n \t\r\n", good[0]).as_bytes());
     input.extend_from_slice(b"{\"id\":\"\xff\xfe\"}\n");
     input.extend_from_slice("\u{a0}\u{2003}\n".as_bytes());
     input.extend_from_slice(format!("{}\r\n{}", good[1], good[2]).as_bytes());

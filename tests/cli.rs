@@ -122,6 +122,23 @@ fn the_ammunition_to_kp_example_is_denied_under_the_un_embargo() {
 }
 
 #[test]
+fn a_json_file_with_a_byte_order_mark_screens_as_without_one() {
+    let value: toml::Value =
+        toml::from_str(&std::fs::read_to_string(example("xa-kp-ammunition.toml")).unwrap())
+            .unwrap();
+    let mut as_json = serde_json::to_value(&value).unwrap();
+    as_json["submitted"] = "2026-10-02".into();
+    let text = as_json.to_string();
+    let (_plain_dir, plain) = temp_file("no-bom", "json", &text);
+    let (_bom_dir, bom) = temp_file("bom", "json", &format!("\u{feff}{text}"));
+    let a = attest(&["screen", "--format", "json", plain.to_str().unwrap()]);
+    let b = attest(&["screen", "--format", "json", bom.to_str().unwrap()]);
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(json(&b)["outcome"], "deny");
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
 fn the_same_application_gives_the_same_bytes_and_toml_equals_json() {
     let a = attest(&[
         "screen",

@@ -83,8 +83,12 @@ pub struct Parsed {
     pub warnings: Vec<FieldProblem>,
 }
 
-/// Parses and validates one application.
+/// Parses and validates one application. A UTF-8 byte order mark before
+/// the document is ignored: Windows editors and PowerShell write one, and
+/// RFC 8259 (section 8.1) lets a JSON parser ignore it rather than fail on
+/// an invisible character at "line 1 column 1".
 pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if format == Format::Json {
         if let Some(application) = plain::read(text) {
             return Ok(Parsed {

@@ -356,6 +356,15 @@ fn batch_help_shows_the_example_one_command_per_line() {
     );
 }
 
+#[test]
+fn batch_refuses_zero_workers_and_says_how_to_use_all_cores() {
+    let out = attest(&["batch", &example("xa-kp-ammunition.toml"), "--jobs", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--jobs"), "{err}");
+    assert!(err.contains("leave --jobs out to use all cores"), "{err}");
+}
+
 /// Every argument and option of every command says what it is: an
 /// officer or policy author reading `--help` never meets a bare `<FILE>`.
 #[test]

@@ -107,8 +107,8 @@ enum Command {
         /// Write decisions here (default: standard output, not resumable).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: all cores).
+        #[arg(long, value_parser = parse_jobs)]
         jobs: Option<usize>,
         /// Judge each application by the rules of its own date
         /// (`submitted`) or of one DATE (YYYY-MM-DD).
@@ -308,6 +308,16 @@ enum OutputFormat {
 fn parse_as_of(s: &str) -> Result<AsOf, String> {
     AsOf::parse(s)
         .ok_or_else(|| format!("expected `submitted` or a date YYYY-MM-DD, found \"{s}\""))
+}
+
+/// `--jobs 0` is refused rather than quietly run on one worker: some
+/// tools read 0 as "all cores", which here is what leaving it out means.
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("at least 1 worker; leave --jobs out to use all cores".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("expected a number of workers, found \"{s}\"")),
+    }
 }
 
 fn parse_date(s: &str) -> Result<Date, String> {

@@ -356,6 +356,31 @@ fn batch_help_shows_the_example_one_command_per_line() {
     );
 }
 
+/// `attest screen ... | head -0`: the reader is gone before anything is
+/// printed. The process ends as `cat` would, by SIGPIPE, not with a panic
+/// message on standard error.
+#[cfg(unix)]
+#[test]
+fn a_closed_standard_output_ends_the_process_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    for args in [
+        &["screen", &example("xa-kp-ammunition.toml")][..],
+        &["policy", "list"][..],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_attest"))
+            .args(args)
+            .stdout(writer)
+            .output()
+            .unwrap();
+        const SIGPIPE: i32 = 13;
+        assert_eq!(out.status.signal(), Some(SIGPIPE), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
 #[test]
 fn batch_refuses_zero_workers_and_says_how_to_use_all_cores() {
     let out = attest(&["batch", &example("xa-kp-ammunition.toml"), "--jobs", "0"]);

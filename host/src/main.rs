@@ -34,6 +34,21 @@ fn small_pages_only() {
     }
 }
 
+/// Lets a closed standard output end the process as it ends `cat` or
+/// `grep`: `attest register export | head` stops quietly. Rust ignores
+/// SIGPIPE, so every `println!` after the reader left panicked ("failed
+/// printing to stdout"). A batch killed this way is like any killed
+/// batch: with `--out` it resumes, and the register keeps what it
+/// committed.
+fn quiet_on_closed_output() {
+    #[cfg(unix)]
+    // SAFETY: restores the default action of one signal before any
+    // thread starts; no handler of ours is involved.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Screens arms-transfer licence applications against the UN Firearms
 /// Protocol, the Arms Trade Treaty and national policies, each run as a
 /// sandboxed WebAssembly plug-in. Every finding cites its article.
@@ -329,6 +344,7 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 
 fn main() -> ExitCode {
     small_pages_only();
+    quiet_on_closed_output();
     let cli = Cli::parse();
     let config = cli.config.as_deref();
     NO_CACHE.store(cli.no_cache, std::sync::atomic::Ordering::Relaxed);

@@ -510,6 +510,30 @@ fn register_count(register: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// An export that cannot be written blames the output, not the register:
+/// an officer told "decision register: No space left on device" would go
+/// and check the wrong file.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_export_to_a_full_disk_names_the_output_file() {
+    let (_dir, register) = register_with_five("export-full");
+    let out = attest(&[
+        "register",
+        "export",
+        "--register",
+        s(&register),
+        "--out",
+        "/dev/full",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("attest: /dev/full: No space left on device"),
+        "{err}"
+    );
+    assert!(!err.contains("register"), "{err}");
+}
+
 #[test]
 fn a_full_disk_stops_the_batch_with_a_clear_error_and_a_rerun_records_each_once() {
     let dir = workdir("diskfull");

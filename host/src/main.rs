@@ -657,10 +657,13 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
             }
         }
         RegisterCommand::Export { out } => {
+            let output = out
+                .as_ref()
+                .map_or("standard output".into(), |p| p.display().to_string());
             let mut sink: Box<dyn Write> = match out {
                 Some(p) => match std::fs::File::create(&p) {
                     Ok(f) => Box::new(std::io::BufWriter::new(f)),
-                    Err(e) => return fail(&format!("{}: {e}", p.display())),
+                    Err(e) => return fail(&format!("{output}: {e}")),
                 },
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
@@ -669,12 +672,13 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
             match exported.and_then(|n| {
                 sink.flush()
                     .map(|_| n)
-                    .map_err(|e| register::RegisterError(e.to_string()))
+                    .map_err(register::ExportError::Output)
             }) {
                 Ok(n) => {
                     eprintln!("exported {n} applications");
                     ExitCode::SUCCESS
                 }
+                Err(register::ExportError::Output(e)) => fail(&format!("{output}: {e}")),
                 Err(e) => fail(&e),
             }
         }

@@ -66,6 +66,24 @@ impl fmt::Display for RegisterError {
 
 impl std::error::Error for RegisterError {}
 
+/// Why an export stopped: the register could not be read, or the output
+/// could not be written (a full disk is not the register's fault, and the
+/// message must not send anyone to check it).
+#[derive(Debug)]
+pub enum ExportError {
+    Register(RegisterError),
+    Output(std::io::Error),
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExportError::Register(e) => e.fmt(f),
+            ExportError::Output(e) => write!(f, "writing the export: {e}"),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for RegisterError {
     fn from(e: rusqlite::Error) -> RegisterError {
         RegisterError(e.to_string())
@@ -318,19 +336,23 @@ impl Register {
 
     /// Writes every recorded application as JSON Lines, oldest first, for
     /// re-evaluation with `attest batch`.
-    pub fn export(
-        &self,
-        out: &mut dyn Write,
-        progress: &mut Progress,
-    ) -> Result<u64, RegisterError> {
+    pub fn export(&self, out: &mut dyn Write, progress: &mut Progress) -> Result<u64, ExportError> {
         let mut n = 0;
+        let mut unwritten = None;
         self.each_entry(None, |e| {
             progress.advance(1);
-            writeln!(out, "{}", e.application).map_err(|e| RegisterError(e.to_string()))?;
+            if let Err(e) = writeln!(out, "{}", e.application) {
+                unwritten = Some(e);
+                return Ok(false);
+            }
             n += 1;
             Ok(true)
-        })?;
-        Ok(n)
+        })
+        .map_err(ExportError::Register)?;
+        match unwritten {
+            Some(e) => Err(ExportError::Output(e)),
+            None => Ok(n),
+        }
     }
 
     /// Every record of one application, oldest first.

@@ -269,6 +269,16 @@ fn a_file_that_is_neither_toml_nor_json_is_rejected() {
 }
 
 #[test]
+fn screening_a_json_lines_file_points_to_batch() {
+    let err = rejected("lines", "jsonl", "{\"id\": \"A\"}\n{\"id\": \"B\"}\n");
+    assert!(err.contains("trailing characters at line 2"), "{err}");
+    assert!(
+        err.contains("JSON Lines hold one application per line: use `attest batch "),
+        "{err}"
+    );
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let text = clean_toml()
         .replace("quantity = 200", "quantity = 0")
@@ -419,11 +429,16 @@ fn every_argument_and_option_is_described_in_help() {
         let help = String::from_utf8(out.stdout).unwrap();
         let bare: Vec<&str> = help
             .lines()
-            .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+            // Entries are indented by 2 (`-h, --help`, `<FILE>`) or 6
+            // (`--out`, no short form); wrapped descriptions lie deeper.
+            .filter(|l| (2..=6).contains(&(l.len() - l.trim_start().len())))
             .filter(|l| {
                 let entry = l.trim();
+                // What follows the entry's name, once clap's padding is
+                // gone; "[default: 1]" alone describes nothing.
+                let description = entry.split_once("  ").map_or("", |(_, d)| d.trim());
                 (entry.starts_with('-') || entry.starts_with('<'))
-                    && !entry.contains("  ")
+                    && (description.is_empty() || description.starts_with('['))
                     && !entry.ends_with("Print help")
             })
             .collect();

@@ -81,6 +81,8 @@ enum Command {
         /// Application files, TOML or JSON (by extension: .json is JSON).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// `text` for an officer (findings grouped by outcome, with
+        /// citations) or `json` (the decision format of the spec)
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         /// Apply rules and reference data as of this date (YYYY-MM-DD)
@@ -171,8 +173,10 @@ enum Command {
     /// Generate a synthetic workload: realistic, varied applications as
     /// JSON Lines, the same for the same seed.
     Gen {
+        /// How many applications
         #[arg(long, default_value_t = 1000)]
         count: u64,
+        /// The same seed gives the same applications, byte for byte
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Write here (default: standard output).
@@ -769,6 +773,13 @@ fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
         Err(e) => {
             for p in &e.problems {
                 eprintln!("{name}: {p}");
+            }
+            if path.extension().is_some_and(|x| x == "jsonl") {
+                // Screening one application per file is the usual mistake
+                // with a batch input; say which command reads it.
+                eprintln!(
+                    "{name}: JSON Lines hold one application per line: use `attest batch {name}`"
+                );
             }
             None
         }

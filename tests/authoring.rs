@@ -185,6 +185,27 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
     );
 }
 
+/// Run outside the repository, `policy new` and `policy build` say where
+/// the policies workspace should be, not just that a file is missing.
+#[test]
+fn outside_a_policies_workspace_new_and_build_say_to_pass_dir() {
+    let dir = Scratch::new("no-workspace");
+    let elsewhere = dir.join("policies");
+    for args in [
+        &["policy", "new", "demo", "--state", "GB", "--dir"][..],
+        &["policy", "build", "demo", "--dir"][..],
+    ] {
+        let out = attest(&[args, &[elsewhere.to_str().unwrap()]].concat());
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let shown = text(&out);
+        assert!(
+            shown.contains("run from the repository root or pass --dir"),
+            "{args:?}: {shown}"
+        );
+    }
+    assert!(!elsewhere.exists(), "nothing is created");
+}
+
 #[test]
 fn inspect_says_why_a_plug_in_is_not_frozen() {
     let dir = Scratch::new("inspect-frozen");

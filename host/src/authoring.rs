@@ -347,8 +347,13 @@ pub fn scaffold(dir: &Path, name: &str, state: Country) -> Result<Vec<PathBuf>, 
         return Err(format!("policy name \"{name}\": use lower-case letters, digits and dashes, starting with a letter"));
     }
     let workspace = dir.join("Cargo.toml");
-    let members =
-        std::fs::read_to_string(&workspace).map_err(|e| format!("{}: {e}", workspace.display()))?;
+    let members = std::fs::read_to_string(&workspace).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "{}: no policies workspace here; run from the repository root or pass --dir",
+            workspace.display()
+        ),
+        _ => format!("{}: {e}", workspace.display()),
+    })?;
     let crate_dir = dir.join(name);
     if crate_dir.exists() {
         return Err(format!("{} already exists", crate_dir.display()));

@@ -510,6 +510,81 @@ fn register_count(register: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// One file named for two roles is refused before anything is read or
+/// written: with `--restart`, `--out` naming the input used to truncate
+/// the applications, and `register export --out` naming the register
+/// would have emptied it.
+#[test]
+fn a_file_named_for_two_roles_is_refused_and_left_as_it_was() {
+    let (dir, register) = register_with_five("two-roles");
+    let apps = generate(&dir, 5, 3);
+    let apps = Path::new(&apps);
+    let before_apps = std::fs::read(apps).unwrap();
+    let before_register = std::fs::read(&register).unwrap();
+    let decisions = dir.join("d.jsonl");
+    let before_decisions = std::fs::read(&decisions).unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let out = attest(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    };
+    refused(
+        &["batch", s(apps), "--out", s(apps), "--restart"],
+        "is also the input: give each its own file",
+    );
+    refused(
+        &[
+            "register",
+            "export",
+            "--register",
+            s(&register),
+            "--out",
+            s(&register),
+        ],
+        "is also --register",
+    );
+    refused(
+        &[
+            "diff",
+            s(&decisions),
+            s(&decisions),
+            "--changes",
+            s(&decisions),
+        ],
+        "is also BEFORE",
+    );
+    let out = dir.join("new.jsonl");
+    refused(
+        &[
+            "batch",
+            s(apps),
+            "--out",
+            s(&out),
+            "--baseline",
+            s(&decisions),
+            "--changes",
+            s(&out),
+        ],
+        "--changes",
+    );
+    refused(
+        &[
+            "batch",
+            s(apps),
+            "--out",
+            s(&out),
+            "--baseline",
+            s(&dir.join("none.jsonl")),
+        ],
+        "--baseline",
+    );
+    assert!(!out.exists(), "nothing was screened");
+    assert_eq!(std::fs::read(apps).unwrap(), before_apps);
+    assert_eq!(std::fs::read(&register).unwrap(), before_register);
+    assert_eq!(std::fs::read(&decisions).unwrap(), before_decisions);
+}
+
 /// An export that cannot be written blames the output, not the register:
 /// an officer told "decision register: No space left on device" would go
 /// and check the wrong file.

@@ -530,6 +530,51 @@ fn open_register(path: &Path) -> Result<Register, ExitCode> {
     Register::open(path).map_err(|e| fail(&e))
 }
 
+/// Where a file, or the file a path will create, is: the device and inode
+/// of one that exists (so that two names of one file match), else the
+/// absolute path.
+#[derive(PartialEq)]
+enum FileIdentity {
+    #[cfg(unix)]
+    Existing(u64, u64),
+    #[cfg(not(unix))]
+    Existing(PathBuf),
+    ToCreate(PathBuf),
+}
+
+fn file_identity(path: &Path) -> FileIdentity {
+    #[cfg(unix)]
+    if let Ok(m) = std::fs::metadata(path) {
+        use std::os::unix::fs::MetadataExt;
+        return FileIdentity::Existing(m.dev(), m.ino());
+    }
+    #[cfg(not(unix))]
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return FileIdentity::Existing(p);
+    }
+    FileIdentity::ToCreate(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
+}
+
+/// Refuses a command whose files overlap, before anything is read or
+/// written: `batch --out` naming the input would, with `--restart`,
+/// truncate the applications before the first was read; `register export
+/// --out` naming the register would truncate ten years of records;
+/// `--baseline` naming `--out` would compare the new decisions with
+/// themselves and report no change.
+fn distinct_files(files: &[(&str, &Path)]) -> Result<(), String> {
+    let ids: Vec<FileIdentity> = files.iter().map(|(_, p)| file_identity(p)).collect();
+    for (i, (role, path)) in files.iter().enumerate() {
+        if let Some(first) = ids[..i].iter().position(|id| *id == ids[i]) {
+            return Err(format!(
+                "{role} {} is also {}: give each its own file",
+                path.display(),
+                files[first].0
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn run_batch(
     config: Option<&Path>,
     isolation: Option<Isolation>,
@@ -539,6 +584,22 @@ fn run_batch(
     register: Option<&Path>,
     report: Option<(PathBuf, Option<PathBuf>)>,
 ) -> ExitCode {
+    let mut files: Vec<(&str, &Path)> = Vec::new();
+    if input != Path::new("-") && !input.is_dir() {
+        files.push(("the input", input));
+    }
+    files.extend(out.as_deref().map(|p| ("--out", p)));
+    if let Some((baseline, changes)) = &report {
+        if let Err(e) = std::fs::File::open(baseline) {
+            return fail(&format!("--baseline {}: {e}", baseline.display()));
+        }
+        files.push(("--baseline", baseline));
+        files.extend(changes.as_deref().map(|p| ("--changes", p)));
+    }
+    files.extend(register.map(|p| ("--register", p)));
+    if let Err(e) = distinct_files(&files) {
+        return fail(&e);
+    }
     let screener = match screener_with(config, isolation) {
         Ok(s) => s,
         Err(code) => return code,
@@ -573,6 +634,11 @@ fn run_batch(
 }
 
 fn diff(before: &Path, after: &Path, changes: Option<&Path>) -> ExitCode {
+    let mut files = vec![("BEFORE", before), ("AFTER", after)];
+    files.extend(changes.map(|p| ("--changes", p)));
+    if let Err(e) = distinct_files(&files) {
+        return fail(&e);
+    }
     let open = |p: &Path| {
         std::fs::File::open(p)
             .map(std::io::BufReader::new)
@@ -664,6 +730,11 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
             let output = out
                 .as_ref()
                 .map_or("standard output".into(), |p| p.display().to_string());
+            if let Some(p) = &out {
+                if let Err(e) = distinct_files(&[("--register", path), ("--out", p)]) {
+                    return fail(&e);
+                }
+            }
             let mut sink: Box<dyn Write> = match out {
                 Some(p) => match std::fs::File::create(&p) {
                     Ok(f) => Box::new(std::io::BufWriter::new(f)),

@@ -86,6 +86,36 @@ fn a_signed_module_verifies_and_one_changed_byte_does_not() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("does not verify with any trusted key"));
 }
 
+/// A signature written over the secret key would lose the key for good.
+#[test]
+fn signing_refuses_to_write_the_signature_over_the_key_or_the_module() {
+    let (_dir, module, _public) = setup("overwrite");
+    let key = module.with_file_name("authority.key");
+    let (key_bytes, module_bytes) = (
+        std::fs::read(&key).unwrap(),
+        std::fs::read(&module).unwrap(),
+    );
+    for (target, role) in [(&key, "--key"), (&module, "MODULE")] {
+        let out = attest(&[
+            "policy",
+            "sign",
+            s(&module),
+            "--key",
+            s(&key),
+            "--out",
+            s(target),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("is also {role}: give each its own file")),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read(&key).unwrap(), key_bytes);
+    assert_eq!(std::fs::read(&module).unwrap(), module_bytes);
+}
+
 #[test]
 fn a_registry_with_trusted_keys_loads_signed_modules_and_refuses_others() {
     let (dir, module, public) = setup("registry");

@@ -470,6 +470,10 @@ fn policy_sign(module: &Path, key: &Path, out: Option<&Path>) -> ExitCode {
         (_, Err(e)) => return fail(&format!("{}: {e}", key.display())),
     };
     let out = out.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
+    // `--out` on the key would replace the secret key by a signature.
+    if let Err(e) = distinct_files(&[("MODULE", module), ("--key", key), ("--out", &out)]) {
+        return fail(&e);
+    }
     match attest::signing::sign(&wasm, &secret).and_then(|sig| {
         std::fs::write(&out, format!("{sig}\n"))
             .map_err(|e| attest::signing::SigningError(e.to_string()))
@@ -560,7 +564,8 @@ fn file_identity(path: &Path) -> FileIdentity {
 /// truncate the applications before the first was read; `register export
 /// --out` naming the register would truncate ten years of records;
 /// `--baseline` naming `--out` would compare the new decisions with
-/// themselves and report no change.
+/// themselves and report no change; `policy sign --out` naming the key
+/// would replace the secret key.
 fn distinct_files(files: &[(&str, &Path)]) -> Result<(), String> {
     let ids: Vec<FileIdentity> = files.iter().map(|(_, p)| file_identity(p)).collect();
     for (i, (role, path)) in files.iter().enumerate() {

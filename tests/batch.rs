@@ -40,6 +40,31 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `zcat past.jsonl.gz | attest batch - --out d.jsonl` typed at a
+/// terminal: the progress line is on, and it used to count the records
+/// first, reading standard input to its end and leaving nothing to
+/// screen. `script` (util-linux) gives the run a terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn piped_input_is_screened_when_the_progress_line_is_on() {
+    let dir = workdir("tty-stdin");
+    let apps = generate(&dir, 40, 6);
+    let out = dir.join("d.jsonl");
+    let command = format!(
+        "cat '{apps}' | '{}' batch - --out '{}'",
+        env!("CARGO_BIN_EXE_attest"),
+        s(&out)
+    );
+    let run = Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script (util-linux) runs");
+    let shown = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{shown}");
+    assert!(shown.contains("40 screened"), "{shown}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 40);
+}
+
 #[test]
 fn a_batch_gives_the_same_decisions_as_screening_each_application_alone() {
     let dir = workdir("same");

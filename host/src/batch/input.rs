@@ -207,8 +207,14 @@ fn is_blank(line: &[u8]) -> bool {
         || (rest[0] != b'{' && std::str::from_utf8(rest).is_ok_and(|s| s.trim().is_empty()))
 }
 
-/// How many records `input` holds, for the progress bar's ETA.
+/// How many records `input` holds, for the progress bar's ETA; `None` for
+/// standard input, which can be read only once (counting it first left
+/// nothing to screen: `zcat past.jsonl.gz | attest batch -` on a terminal
+/// screened 0 applications).
 pub fn count(input: &Input) -> Option<u64> {
+    if matches!(input, Input::JsonLines(path) if path.as_os_str() == "-") {
+        return None;
+    }
     let mut n = 0u64;
     let spares = Spares::default();
     read_chunks(input, 0, &spares, |chunk| {
@@ -233,5 +239,11 @@ mod tests {
         assert!(is_blank(b"") && is_blank(b" \t ") && is_blank("\u{a0} \u{2003}".as_bytes()));
         assert!(is_blank(b"\x0b") && is_blank(b" \x0b\x0c "));
         assert!(!is_blank(b" {}") && !is_blank("\u{a0}x".as_bytes()) && !is_blank(b"\xff"));
+    }
+
+    #[test]
+    fn standard_input_is_not_counted_ahead_of_the_run() {
+        // Counting would read it; the run would then find it empty.
+        assert_eq!(count(&Input::JsonLines(PathBuf::from("-"))), None);
     }
 }

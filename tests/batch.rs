@@ -298,6 +298,69 @@ fn resuming_with_other_arguments_is_refused_rather_than_mixing_two_runs() {
     .success());
 }
 
+/// The input is known to a resumed run by its name only. Rewritten under
+/// that name (or another stream on standard input), it must not have the
+/// rest of its applications appended to decisions of the old ones.
+#[test]
+fn resuming_after_the_input_changed_is_refused_and_the_output_kept() {
+    let dir = workdir("changed-input");
+    let apps = dir.join("apps.jsonl");
+    let lines = |seed: &str, count: &str| {
+        let out = attest(&["gen", "--count", count, "--seed", seed]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // The third record is invalid: its output line is an error record.
+    let mut original: Vec<String> = lines("12", "6").lines().map(String::from).collect();
+    original[2] = "{\"id\": 5}".into();
+    let original = original.join("\n") + "\n";
+    std::fs::write(&apps, &original).unwrap();
+    let out = dir.join("d.jsonl");
+    let whole = attest(&["batch", s(&apps), "--out", s(&out)]);
+    assert_eq!(whole.status.code(), Some(2), "one invalid record");
+    let complete = std::fs::read_to_string(&out).unwrap();
+    // Stopped after two or three records, as a kill leaves it.
+    let stopped = |n: usize| {
+        let kept: String = complete.lines().take(n).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&out, &kept).unwrap();
+        kept
+    };
+    let refused = |input: &str, says: &str, kept: &str| {
+        std::fs::write(&apps, input).unwrap();
+        let run = attest(&["batch", s(&apps), "--out", s(&out)]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), kept);
+    };
+    let other = lines("13", "6");
+    let kept = stopped(2);
+    refused(
+        &other,
+        "its line 2 does not come from the input's record 2",
+        &kept,
+    );
+    let kept = stopped(3);
+    refused(
+        &other,
+        "its line 3 does not come from the input's record 3",
+        &kept,
+    );
+    let first_two: String = original.lines().take(2).map(|l| format!("{l}\n")).collect();
+    refused(&first_two, "it holds 3 records, the input fewer", &kept);
+    // The same input again: resumed, and complete.
+    std::fs::write(&apps, &original).unwrap();
+    let resumed = attest(&["batch", s(&apps), "--out", s(&out)]);
+    assert_eq!(resumed.status.code(), Some(2), "as the uninterrupted run");
+    // The exit status and summary cover the invalid record done before.
+    assert!(
+        String::from_utf8_lossy(&resumed.stderr)
+            .contains("(3 already done, 1 of them invalid, resumed after them)"),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), complete);
+}
+
 #[test]
 fn a_directory_of_application_files_is_a_batch_input() {
     let out = attest(&["batch", EXAMPLES, "--quiet"]);

@@ -14,8 +14,10 @@
 //!   append to the wrong file.
 
 mod input;
+mod resume;
 
 pub use input::CHUNK;
+pub use resume::{run_key, sidecar_path};
 
 use crate::application;
 use crate::decision::Decision;
@@ -27,8 +29,8 @@ use attest_rules::Outcome;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::fs::OpenOptions;
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -134,6 +136,10 @@ pub struct Summary {
     pub invalid: u64,
     /// Records found already done in the output and skipped.
     pub resumed: u64,
+    /// How many of those were invalid: with `invalid`, what the exit
+    /// status reports, so that a resumed run's covers the whole output as
+    /// an uninterrupted run's would.
+    pub resumed_invalid: u64,
 }
 
 impl Summary {
@@ -154,7 +160,11 @@ impl fmt::Display for Summary {
             self.screened, self.approve, self.refer, self.deny, self.invalid
         )?;
         if self.resumed > 0 {
-            write!(f, " ({} already done, resumed after them)", self.resumed)?;
+            write!(f, " ({} already done", self.resumed)?;
+            if self.resumed_invalid > 0 {
+                write!(f, ", {} of them invalid", self.resumed_invalid)?;
+            }
+            f.write_str(", resumed after them)")?;
         }
         Ok(())
     }
@@ -242,16 +252,7 @@ fn screen_record(
         }
         Err(e) => {
             out.counts.invalid += 1;
-            let problems: Vec<_> = e
-                .problems
-                .iter()
-                .map(|p| json!({"path": p.path, "message": p.message}))
-                .collect();
-            let mut record_json = json!({"error": "invalid application", "problems": problems});
-            match &record.origin {
-                Origin::Line(n) => record_json["line"] = json!(n),
-                Origin::File(f) => record_json["file"] = json!(f),
-            }
+            let record_json = error_record(&e, &record.origin);
             out.text
                 .extend_from_slice(record_json.to_string().as_bytes());
             None
@@ -259,106 +260,25 @@ fn screen_record(
     }
 }
 
-/// The arguments that must match for a run to resume another's output.
-fn fingerprint(screener: &Screener, input: &Input, opts: &Options) -> String {
-    let mut modules: Vec<String> = screener
-        .registry()
+/// The output line of an invalid record: where it is and every problem.
+fn error_record(e: &application::ApplicationError, origin: &Origin) -> serde_json::Value {
+    let problems: Vec<_> = e
+        .problems
         .iter()
-        .map(|r| r.plugin.sha256().to_string())
+        .map(|p| json!({"path": p.path, "message": p.message}))
         .collect();
-    modules.sort();
-    let data: Vec<&str> = screener
-        .library()
-        .sets
-        .iter()
-        .map(|s| s.sha256.as_str())
-        .collect();
-    json!({
-        "input": input.path().display().to_string(),
-        "as_of": opts.as_of.to_string(),
-        "strict": opts.strict,
-        "modules": modules,
-        "data": data,
-    })
-    .to_string()
-}
-
-/// Prepares the output for appending: returns how many records are already
-/// done. A partial last line (an interrupted write) is cut off.
-fn resume_point(
-    out: &Path,
-    sidecar: &Path,
-    fingerprint: &str,
-    restart: bool,
-    cap: Option<u64>,
-) -> Result<u64, BatchError> {
-    let exists = out.exists();
-    if restart || !exists {
-        File::create(out).map_err(io_err(out.display().to_string()))?;
-        std::fs::write(sidecar, fingerprint).map_err(io_err(sidecar.display().to_string()))?;
-        return Ok(0);
+    let mut record_json = json!({"error": "invalid application", "problems": problems});
+    match origin {
+        Origin::Line(n) => record_json["line"] = json!(n),
+        Origin::File(f) => record_json["file"] = json!(f),
     }
-    match std::fs::read_to_string(sidecar) {
-        Ok(previous) if previous == fingerprint => {}
-        Ok(_) => {
-            return Err(BatchError::NotResumable(format!(
-                "{} was written by a batch run with other arguments, configuration or data; \
-                 pass --restart to replace it, or choose another --out",
-                out.display()
-            )))
-        }
-        Err(_) => {
-            return Err(BatchError::NotResumable(format!(
-            "{} exists and was not written by `attest batch` (no {}); pass --restart to replace it",
-            out.display(),
-            sidecar.display()
-        )))
-        }
-    }
-    let mut file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(out)
-        .map_err(io_err(out.display().to_string()))?;
-    let mut lines = 0u64;
-    let mut complete_len = 0u64;
-    let mut pos = 0u64;
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file
-            .read(&mut buf)
-            .map_err(io_err(out.display().to_string()))?;
-        if n == 0 {
-            break;
-        }
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' && cap.is_none_or(|cap| lines < cap) {
-                lines += 1;
-                complete_len = pos + i as u64 + 1;
-            }
-        }
-        pos += n as u64;
-    }
-    file.set_len(complete_len)
-        .map_err(io_err(out.display().to_string()))?;
-    file.seek(SeekFrom::End(0))
-        .map_err(io_err(out.display().to_string()))?;
-    Ok(lines)
+    record_json
 }
 
 /// Where decisions go.
 pub enum Output {
     Stdout,
     File(PathBuf),
-}
-
-/// The key under which a batch run's records are kept in the register:
-/// the same arguments give the same key, so a resumed run finds its own.
-pub fn run_key(fingerprint: &str) -> String {
-    crate::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(
-        fingerprint.as_bytes(),
-    ))[..16]
-        .to_string()
 }
 
 /// Runs a batch, recording each decision in `register` when given. Returns
@@ -370,7 +290,7 @@ pub fn run(
     opts: &Options,
     mut register: Option<&mut Register>,
 ) -> Result<Summary, BatchError> {
-    let fingerprint = fingerprint(screener, input, opts);
+    let fingerprint = resume::fingerprint(screener, input, opts);
     let key = run_key(&fingerprint);
     let register_err = |e: crate::register::RegisterError| BatchError::NotResumable(e.to_string());
     // A record is done only when both the output and the register have it.
@@ -378,14 +298,13 @@ pub fn run(
         Some(r) => Some(r.run_progress(&key).map_err(register_err)?),
         None => None,
     };
-    let (mut writer, skip): (Box<dyn Write>, u64) = match output {
+    let (mut writer, resume): (Box<dyn Write>, _) = match output {
         Output::Stdout => (
             Box::new(BufWriter::with_capacity(IO_BUFFER, io::stdout().lock())),
-            0,
+            None,
         ),
         Output::File(path) => {
-            let sidecar = sidecar_path(path);
-            let skip = resume_point(path, &sidecar, &fingerprint, opts.restart, recorded)?;
+            let resume = resume::resume_point(path, &fingerprint, opts.restart, recorded)?;
             let file = OpenOptions::new()
                 .append(true)
                 .open(path)
@@ -393,9 +312,12 @@ pub fn run(
             // No buffer of our own: each chunk's decisions (about 700 KB)
             // go to the file in one write instead of being copied into a
             // buffer first (less CPU for two workers, docs/performance.md).
-            (Box::new(file), skip)
+            (Box::new(file), Some((path, resume)))
         }
     };
+    let (skip, resumed_invalid) = resume.as_ref().map_or((0, 0), |(_, r)| (r.done, r.invalid));
+    // The last record done is held against the output's last line.
+    let resume = resume.and_then(|(path, r)| r.last_line.map(|l| (path, r.done, l)));
     let total = if opts.progress && io::stderr().is_terminal() {
         input::count(input)
     } else {
@@ -405,6 +327,7 @@ pub fn run(
     let jobs = opts.jobs.max(1);
     let mut summary = Summary {
         resumed: skip,
+        resumed_invalid,
         ..Summary::default()
     };
 
@@ -424,11 +347,36 @@ pub fn run(
         // and the workers stop.
         let reader = scope.spawn(move || -> Result<(), BatchError> {
             let mut index = 0u64;
-            input::read_chunks(input, skip, inputs, |chunk| {
+            // When resuming, the last record done is read again, to be
+            // held against the output's last line, and not screened.
+            let mut witness = resume;
+            let mut changed = None;
+            let reread = u64::from(witness.is_some());
+            input::read_chunks(input, skip - reread, inputs, |mut chunk| {
+                if let Some((out, done, last_line)) = witness.take() {
+                    let record = chunk.records.remove(0);
+                    let checked =
+                        resume::check_same_input(out, done, &last_line, &chunk, &record, opts);
+                    if let Err(e) = checked {
+                        changed = Some(e);
+                        return false;
+                    }
+                    if chunk.records.is_empty() {
+                        return true;
+                    }
+                }
                 let sent = !stop.load(Ordering::Relaxed) && job_tx.send((index, chunk)).is_ok();
                 index += 1;
                 sent
-            })
+            })?;
+            match (changed, witness) {
+                (Some(e), _) => Err(e),
+                (None, Some((out, done, _))) => Err(resume::changed_input(
+                    out,
+                    &format!("it holds {done} records, the input fewer"),
+                )),
+                (None, None) => Ok(()),
+            }
         });
         for _ in 0..jobs {
             let (job_rx, done_tx) = (&job_rx, done_tx.clone());
@@ -549,11 +497,4 @@ fn worker(
             return;
         }
     }
-}
-
-/// The sidecar that records which run an output belongs to.
-pub fn sidecar_path(out: &Path) -> PathBuf {
-    let mut name = out.as_os_str().to_owned();
-    name.push(".batch");
-    PathBuf::from(name)
 }

@@ -631,7 +631,7 @@ fn run_batch(
             return code;
         }
     }
-    if summary.invalid > 0 {
+    if summary.invalid + summary.resumed_invalid > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

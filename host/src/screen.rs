@@ -241,6 +241,20 @@ impl Screener {
 }
 
 /// The pin and the manifest, checked from the bytes alone.
+/// A decision's `input_sha256`: the sha256 of the application's canonical
+/// bytes (its wire form, `docs/abi.md`), so that TOML and JSON of one
+/// application hash alike. Screening hashes the bytes it has already
+/// encoded for the plug-ins; this encodes them anew.
+pub fn input_sha256(app: &Application) -> String {
+    let mut bytes = Vec::new();
+    codec::encode(app, &mut bytes);
+    canonical_sha256(&bytes)
+}
+
+fn canonical_sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 fn check_integrity(entry: &PolicyEntry) -> Result<(), SetupError> {
     let found = hex(&Sha256::digest(&entry.wasm));
     if let Some(expected) = &entry.sha256 {
@@ -386,9 +400,7 @@ impl Session<'_> {
         let mut evaluations = Vec::new();
         let mut not_covered = Vec::new();
         self.requests.start(app, as_of);
-        let input_sha256 = hex(&Sha256::digest(codec::application_bytes(
-            &self.requests.full,
-        )));
+        let input_sha256 = canonical_sha256(codec::application_bytes(&self.requests.full));
         for who in involvements(app) {
             let mut ran = false;
             for (i, entry) in self.screener.registry.iter().enumerate() {

@@ -480,6 +480,47 @@ fn verify(register: &Path) -> (Option<i32>, String) {
     )
 }
 
+/// A register emptied to 0 bytes must not verify as an intact register of
+/// no records, nor start a new chain; another application's database
+/// must not get the register's tables. Both are refused, untouched.
+#[test]
+fn a_file_that_is_not_a_register_is_refused_and_left_as_it_was() {
+    let dir = workdir("not-a-register");
+    let apps = generate(&dir, 3, 8);
+    let emptied = dir.join("emptied.sqlite");
+    std::fs::write(&emptied, b"").unwrap();
+    let foreign = dir.join("foreign.db");
+    Connection::open(&foreign)
+        .unwrap()
+        .execute_batch("CREATE TABLE cases (id TEXT)")
+        .unwrap();
+    let foreign_bytes = std::fs::read(&foreign).unwrap();
+    let out = dir.join("d.jsonl");
+    for (file, args) in [
+        (&emptied, vec!["register", "verify", "--register"]),
+        (&emptied, vec!["register", "export", "--register"]),
+        (&foreign, vec!["register", "show", "A-1", "--register"]),
+        (
+            &emptied,
+            vec!["batch", &apps, "--out", s(&out), "--record", "--register"],
+        ),
+        (
+            &foreign,
+            vec!["batch", &apps, "--out", s(&out), "--record", "--register"],
+        ),
+    ] {
+        let run = attest(&[&args[..], &[s(file)]].concat());
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("not a register of Attest's (no records table)"),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&emptied).unwrap(), b"");
+    assert_eq!(std::fs::read(&foreign).unwrap(), foreign_bytes);
+}
+
 #[test]
 fn the_register_refuses_updates_and_deletes_through_sqlite() {
     let (_dir, register) = register_with_five("triggers");

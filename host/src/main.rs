@@ -698,7 +698,7 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
             path.display()
         ));
     }
-    let register = match open_register(path) {
+    let register = match Register::open_existing(path).map_err(|e| fail(&e)) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -12,7 +12,7 @@
 
 use crate::progress::Progress;
 use crate::reference::hex;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::io::Write;
@@ -141,11 +141,16 @@ pub struct Register {
 }
 
 impl Register {
-    /// Opens (creating if needed) the register at `path`.
+    /// Opens the register at `path` to append to it, creating it if no
+    /// file is there. An existing file must be a register already: one
+    /// emptied to 0 bytes would otherwise start a new chain unnoticed, and
+    /// another application's database would get our tables.
     pub fn open(path: &Path) -> Result<Register, RegisterError> {
-        let conn = Connection::open(path)
-            .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let existed = path.exists();
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_CREATE)?;
+        if existed {
+            require_records(&conn, path)?;
+        }
         // Records are about 5 KB (the canonical application and its
         // decision): with SQLite's default 4 KiB pages each spilled onto
         // overflow pages, written one system call each. 64 KiB pages, the
@@ -157,6 +162,14 @@ impl Register {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        Ok(Register { conn, pending: 0 })
+    }
+
+    /// Opens an existing register to read it (verify, export, show),
+    /// changing nothing in a file that is not one.
+    pub fn open_existing(path: &Path) -> Result<Register, RegisterError> {
+        let conn = connect(path, OpenFlags::empty())?;
+        require_records(&conn, path)?;
         Ok(Register { conn, pending: 0 })
     }
 
@@ -363,6 +376,34 @@ impl Register {
             Ok(true)
         })?;
         Ok(entries)
+    }
+}
+
+fn connect(path: &Path, create: OpenFlags) -> Result<Connection, RegisterError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | create;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    Ok(conn)
+}
+
+/// Refuses a file without the records table. Reading the schema writes
+/// nothing, so a file refused here is left as it was.
+fn require_records(conn: &Connection, path: &Path) -> Result<(), RegisterError> {
+    let found = conn
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'records'",
+            [],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
+    match found {
+        Some(()) => Ok(()),
+        None => Err(RegisterError(format!(
+            "{}: not a register of Attest's (no records table); choose another --register",
+            path.display()
+        ))),
     }
 }
 

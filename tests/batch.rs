@@ -444,6 +444,37 @@ fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
     );
 }
 
+/// Re-evaluating under another validation (here `--strict`; in ten years,
+/// another Attest version) can make a record invalid on one side only.
+/// That is a change to or from `invalid`, not two files out of step.
+#[test]
+fn a_record_invalid_on_one_side_only_is_a_change_to_or_from_invalid() {
+    let dir = workdir("diff-invalid");
+    let apps = generate(&dir, 3, 14);
+    let mut lines: Vec<String> = std::fs::read_to_string(&apps)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    // An unknown field: a warning, or with --strict an error.
+    lines[1] = lines[1].replacen('{', "{\"note\":\"x\",", 1);
+    std::fs::write(&apps, lines.join("\n") + "\n").unwrap();
+    let (lenient, strict) = (dir.join("lenient.jsonl"), dir.join("strict.jsonl"));
+    assert!(attest(&["batch", &apps, "--out", s(&lenient)])
+        .status
+        .success());
+    let run = attest(&["batch", &apps, "--out", s(&strict), "--strict"]);
+    assert_eq!(run.status.code(), Some(2));
+    let diff = attest(&["diff", s(&lenient), s(&strict)]);
+    let table = String::from_utf8_lossy(&diff.stderr);
+    assert!(diff.status.success(), "{table}");
+    let change: serde_json::Value = serde_json::from_slice(&diff.stdout).unwrap();
+    assert_eq!(change["line"], 2);
+    assert_eq!(change["application"], "GEN-14-000000001");
+    assert_eq!(change["after"], "invalid");
+    assert!(table.contains("3 compared, 1 changed"), "{table}");
+}
+
 /// A register with 5 screened examples.
 fn register_with_five(name: &str) -> (Scratch, PathBuf) {
     let dir = workdir(name);

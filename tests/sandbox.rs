@@ -71,7 +71,21 @@ fn fault_finding(d: &Decision, id: &str) -> String {
 fn an_infinite_loop_runs_out_of_fuel_and_refers() {
     let mut wat = Wat::benign("loop");
     wat.evaluate = "(loop $l (br $l)) (i64.const 0)".into();
-    assert_contained(wat, "ran out of fuel");
+    let config = config_with(wat.wasm(), wat.id);
+    let budget = config.limits.fuel;
+    assert_contained_with(
+        Screener::new(config.clone()).unwrap(),
+        wat.id,
+        "ran out of fuel",
+    );
+    // The record shows what the run cost: the whole budget, not 0.
+    let d = Screener::new(config).unwrap().screen(&clean_export(), None);
+    let eval = d.evaluations.iter().find(|e| e.policy == "loop").unwrap();
+    assert_eq!(eval.fuel, budget);
+    // As an officer reads it: no empty "fields:" after a fault's rule.
+    let text = d.to_text();
+    assert!(text.contains("rule attest.plugin-fault (loop)\n"), "{text}");
+    assert!(text.contains(&format!("({budget} fuel, ")), "{text}");
 }
 
 #[test]

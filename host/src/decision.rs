@@ -266,13 +266,11 @@ impl Decision {
                     "  - [{} {}]{binding} {}",
                     f.instrument, f.article, f.message
                 );
-                let _ = writeln!(
-                    s,
-                    "      rule {} ({}); fields: {}",
-                    f.rule,
-                    f.policy,
-                    f.evidence.join(", ")
-                );
+                let _ = write!(s, "      rule {} ({})", f.rule, f.policy);
+                if !f.evidence.is_empty() {
+                    let _ = write!(s, "; fields: {}", f.evidence.join(", "));
+                }
+                s.push('\n');
             }
         }
         if self.findings.is_empty() {

@@ -688,6 +688,7 @@ impl Plugin {
         Evaluator {
             plugin: self,
             live: None,
+            fuel_used: 0,
         }
     }
 }
@@ -696,9 +697,17 @@ impl Plugin {
 pub struct Evaluator<'p> {
     plugin: &'p Plugin,
     live: Option<Live>,
+    fuel_used: u64,
 }
 
 impl Evaluator<'_> {
+    /// The fuel the last call used, also when it faulted: the whole budget
+    /// when it ran out, what it had used when it trapped, 0 when it never
+    /// started. A decision records it for a faulted plug-in too.
+    pub fn fuel_used(&self) -> u64 {
+        self.fuel_used
+    }
+
     /// Runs one encoded request. Any fault discards the instance, so the
     /// next application starts from a clean one.
     pub fn evaluate(&mut self, request: &[u8]) -> Result<Evaluated, Fault> {
@@ -746,11 +755,20 @@ impl Evaluator<'_> {
     ) -> Result<u64, Fault> {
         // The instance stays where it is while it runs: moving it out and
         // back per call was a copy of the whole `Live`.
+        self.fuel_used = 0;
         let live = match &mut self.live {
             Some(live) => live,
-            empty => empty.insert(self.plugin.instance().inspect_err(|_| findings.clear())?),
+            empty => empty.insert(self.plugin.instance().inspect_err(|fault| {
+                findings.clear();
+                // A new instance initialises on the same budget.
+                if *fault == Fault::OutOfFuel {
+                    self.fuel_used = self.plugin.limits.fuel;
+                }
+            })?),
         };
         let result = run(self.plugin, live, len, write, findings);
+        let left = live.store.get_fuel().unwrap_or(0);
+        self.fuel_used = self.plugin.limits.fuel.saturating_sub(left);
         let keep = result.is_ok()
             && match self.plugin.limits.isolation {
                 Isolation::Reuse => true,

@@ -423,7 +423,14 @@ impl Session<'_> {
                     (_, Loaded::Broken { fault, .. }) => Err(fault.clone()),
                     (None, Loaded::Ready(_)) => Err(Fault::NotLoadable("no evaluator".into())),
                 };
-                evaluations.push(record(&self.labels[i], who, result, &mut findings));
+                let fuel_used = self.evaluators[i].as_ref().map_or(0, Evaluator::fuel_used);
+                evaluations.push(record(
+                    &self.labels[i],
+                    who,
+                    result,
+                    fuel_used,
+                    &mut findings,
+                ));
             }
             if !ran {
                 not_covered.push(who);
@@ -497,10 +504,12 @@ impl Labels {
 }
 
 /// Turns one plug-in run into its evaluation record, appending findings.
+/// `fuel_used` is what the run used, which a faulted run reports too.
 fn record(
     labels: &Labels,
     who: Involvement,
     result: Result<crate::sandbox::Evaluated, Fault>,
+    fuel_used: u64,
     findings: &mut Vec<FindingRecord>,
 ) -> Evaluation {
     let id = &labels.id;
@@ -511,7 +520,7 @@ fn record(
         role: who.role,
         sha256: labels.sha256.clone(),
         outcome: Outcome::Refer,
-        fuel: 0,
+        fuel: fuel_used,
         fault: None,
     };
     match result {

@@ -643,6 +643,44 @@ fn screen_record_and_register_export_and_show_round_trip() {
     ])
     .status
     .success());
+    // Screened twice, exported once: re-evaluation needs each application
+    // once. An amended application (same id, other content) is another.
+    let lines = |path: &Path| std::fs::read_to_string(path).unwrap().lines().count();
+    assert_eq!(lines(&exported), 1);
+    let amended = dir.join("amended.toml");
+    let text = std::fs::read_to_string(&example).unwrap();
+    std::fs::write(&amended, text.replacen("quantity = ", "quantity = 1", 1)).unwrap();
+    assert_ne!(std::fs::read_to_string(&amended).unwrap(), text);
+    assert!(attest(&[
+        "screen",
+        "--record",
+        "--register",
+        s(&register),
+        s(&amended)
+    ])
+    .status
+    .success());
+    let export = |extra: &[&str]| {
+        let out = attest(
+            &[
+                &["register", "export", "--register", s(&register)][..],
+                extra,
+            ]
+            .concat(),
+        );
+        assert!(out.status.success());
+        (
+            String::from_utf8(out.stdout).unwrap().lines().count(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (distinct, said) = export(&[]);
+    assert_eq!(distinct, 2);
+    assert!(
+        said.contains("exported 2 applications from 3 records"),
+        "{said}"
+    );
+    assert_eq!(export(&["--every-record"]).0, 3);
     let rescreened = attest(&["batch", s(&exported), "--quiet"]);
     let line = String::from_utf8(rescreened.stdout).unwrap();
     let decision: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();

@@ -212,11 +212,16 @@ enum RegisterCommand {
     /// Check that no record was altered, deleted or reordered; names the
     /// first bad record. Prints the head hash: keep it outside the database.
     Verify,
-    /// Write every recorded application as JSON Lines, for re-evaluation.
+    /// Write the recorded applications as JSON Lines, for re-evaluation:
+    /// each distinct application once.
     Export {
         /// Write here (default: standard output)
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// One line per record, not per distinct application: an
+        /// application recorded three times is written three times
+        #[arg(long)]
+        every_record: bool,
     },
     /// Print one application's history: every decision recorded for it.
     Show {
@@ -731,7 +736,7 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        RegisterCommand::Export { out } => {
+        RegisterCommand::Export { out, every_record } => {
             let output = out
                 .as_ref()
                 .map_or("standard output".into(), |p| p.display().to_string());
@@ -747,15 +752,23 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
                 },
                 None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let exported = register.export(&mut sink, &mut progress);
+            let exported = register.export(&mut sink, every_record, &mut progress);
             progress.finish();
             match exported.and_then(|n| {
                 sink.flush()
                     .map(|_| n)
                     .map_err(register::ExportError::Output)
             }) {
+                Ok(n) if every_record => {
+                    eprintln!("exported {n} records");
+                    ExitCode::SUCCESS
+                }
                 Ok(n) => {
-                    eprintln!("exported {n} applications");
+                    let records = register.newest_seq().unwrap_or(n);
+                    eprintln!(
+                        "exported {n} applications from {records} records \
+                         (each distinct application once; --every-record for all)"
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(register::ExportError::Output(e)) => fail(&format!("{output}: {e}")),

@@ -134,6 +134,17 @@ pub enum Verification {
     Broken { seq: u64, reason: String },
 }
 
+/// Which records a read walks, oldest first.
+#[derive(Clone, Copy)]
+enum Selection<'a> {
+    Every,
+    /// One application's records.
+    Application(&'a str),
+    /// The first record of each distinct application (`application_id`
+    /// and `input_sha256`): what a re-evaluation needs, once.
+    FirstOfEach,
+}
+
 pub struct Register {
     conn: Connection,
     /// Uncommitted appends since the last commit.
@@ -272,20 +283,27 @@ impl Register {
     /// (`docs/batch.md`).
     fn each_entry(
         &self,
-        filter: Option<&str>,
+        selection: Selection<'_>,
         mut each: impl FnMut(Entry) -> Result<bool, RegisterError>,
     ) -> Result<(), RegisterError> {
         const COLUMNS: &str = "SELECT seq, recorded_at, application_id, input_sha256, \
-             application, decision, run, prev_hash, hash FROM records";
-        let mut stmt = match filter {
-            Some(_) => self
+             application, decision, run, prev_hash, hash FROM records r";
+        let mut stmt = match selection {
+            Selection::Every => self.conn.prepare(&format!("{COLUMNS} ORDER BY seq"))?,
+            Selection::Application(_) => self
                 .conn
                 .prepare(&format!("{COLUMNS} WHERE application_id = ?1 ORDER BY seq"))?,
-            None => self.conn.prepare(&format!("{COLUMNS} ORDER BY seq"))?,
+            // Each row looks back through its application's own records
+            // (the application_id index), so memory stays flat.
+            Selection::FirstOfEach => self.conn.prepare(&format!(
+                "{COLUMNS} WHERE NOT EXISTS (SELECT 1 FROM records p \
+                 WHERE p.application_id = r.application_id \
+                 AND p.input_sha256 = r.input_sha256 AND p.seq < r.seq) ORDER BY seq"
+            ))?,
         };
-        let mut rows = match filter {
-            Some(id) => stmt.query([id])?,
-            None => stmt.query([])?,
+        let mut rows = match selection {
+            Selection::Application(id) => stmt.query([id])?,
+            Selection::Every | Selection::FirstOfEach => stmt.query([])?,
         };
         while let Some(r) = rows.next()? {
             let entry = Entry {
@@ -313,7 +331,7 @@ impl Register {
         let mut prev = GENESIS.to_string();
         let mut expected = 1u64;
         let mut broken = None;
-        self.each_entry(None, |e| {
+        self.each_entry(Selection::Every, |e| {
             progress.advance(1);
             let problem = if e.seq != expected {
                 Some((
@@ -347,13 +365,28 @@ impl Register {
         }))
     }
 
-    /// Writes every recorded application as JSON Lines, oldest first, for
-    /// re-evaluation with `attest batch`.
-    pub fn export(&self, out: &mut dyn Write, progress: &mut Progress) -> Result<u64, ExportError> {
+    /// Writes the recorded applications as JSON Lines, oldest first, for
+    /// re-evaluation with `attest batch`: each
+    /// distinct application (by its canonical content) once, at its first
+    /// record, or with `every_record` one line per record. An application
+    /// screened again and again is re-evaluated once, not once per record.
+    pub fn export(
+        &self,
+        out: &mut dyn Write,
+        every_record: bool,
+        progress: &mut Progress,
+    ) -> Result<u64, ExportError> {
+        let selection = match every_record {
+            true => Selection::Every,
+            false => Selection::FirstOfEach,
+        };
         let mut n = 0;
         let mut unwritten = None;
-        self.each_entry(None, |e| {
-            progress.advance(1);
+        let mut walked = 0;
+        self.each_entry(selection, |e| {
+            // Progress by position in the register: skipped records count.
+            progress.advance(e.seq.saturating_sub(walked));
+            walked = e.seq;
             if let Err(e) = writeln!(out, "{}", e.application) {
                 unwritten = Some(e);
                 return Ok(false);
@@ -371,7 +404,7 @@ impl Register {
     /// Every record of one application, oldest first.
     pub fn history(&self, application_id: &str) -> Result<Vec<Entry>, RegisterError> {
         let mut entries = Vec::new();
-        self.each_entry(Some(application_id), |e| {
+        self.each_entry(Selection::Application(application_id), |e| {
             entries.push(e);
             Ok(true)
         })?;

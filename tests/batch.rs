@@ -200,6 +200,51 @@ fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_and_a_bom_are
     assert!(String::from_utf8_lossy(&run.stderr).contains("3 screened"));
 }
 
+/// A line without end (a binary file, a dump with no line breaks) is not
+/// read into memory whole: past 1 MiB it is an error record, and the
+/// records after it are screened. The same for a file of a folder input.
+#[test]
+fn a_record_over_a_mebibyte_is_an_error_record_and_the_rest_is_screened() {
+    let dir = workdir("oversized");
+    let apps = generate(&dir, 2, 17);
+    let good: Vec<String> = std::fs::read_to_string(&apps)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    let huge = "x".repeat(3 << 20);
+    let input = dir.join("huge.jsonl");
+    std::fs::write(&input, format!("{huge}\n{}\n{huge}\n{}", good[0], good[1])).unwrap();
+    let run = attest(&["batch", s(&input)]);
+    assert_eq!(run.status.code(), Some(2));
+    let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for (i, line) in [(0, 1), (2, 3)] {
+        assert_eq!(lines[i]["line"], line);
+        let message = lines[i]["problems"][0]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("larger than 1048576 bytes"),
+            "{message}"
+        );
+    }
+    assert_eq!(lines[1]["application"], "GEN-17-000000000");
+    assert_eq!(lines[3]["application"], "GEN-17-000000001");
+
+    let folder = dir.join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.json"), &huge).unwrap();
+    std::fs::write(folder.join("b.json"), &good[0]).unwrap();
+    let run = attest(&["batch", s(&folder)]);
+    let text = String::from_utf8(run.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("\"file\":\"a.json\"") && lines[0].contains("larger than"));
+    assert!(lines[1].contains("GEN-17-000000000"), "{}", lines[1]);
+}
+
 /// Starts a batch, waits until it has written at least `lines` lines, then
 /// kills it (SIGKILL: no chance to clean up).
 fn kill_midway(args: &[&str], out: &Path, lines: usize) {

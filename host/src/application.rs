@@ -83,6 +83,23 @@ pub struct Parsed {
     pub warnings: Vec<FieldProblem>,
 }
 
+/// The largest application document read, in bytes. Real ones are a few
+/// KiB; the cap keeps a stray binary file, or a file without line ends
+/// given to `attest batch`, from being read into memory whole.
+pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+
+/// The problem of a document over [`MAX_DOCUMENT_BYTES`], which is not read.
+pub fn too_large() -> ApplicationError {
+    ApplicationError {
+        problems: vec![FieldProblem {
+            path: String::new(),
+            message: format!(
+                "larger than {MAX_DOCUMENT_BYTES} bytes; not an application (real ones are a few KiB)"
+            ),
+        }],
+    }
+}
+
 /// Parses and validates one application. A UTF-8 byte order mark before
 /// the document is ignored: Windows editors and PowerShell write one, and
 /// RFC 8259 (section 8.1) lets a JSON parser ignore it rather than fail on

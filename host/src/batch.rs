@@ -228,7 +228,7 @@ fn screen_record(
     recording: bool,
     out: &mut Screened,
 ) -> Option<(String, String, String)> {
-    match application::parse_bytes(text, record.format, opts.strict) {
+    match parse_record(record, text, opts) {
         Ok(parsed) => {
             let decision: Decision = session.screen(&parsed.application, opts.as_of.date());
             let counts = &mut out.counts;
@@ -258,6 +258,18 @@ fn screen_record(
             None
         }
     }
+}
+
+/// A record's application, or every problem that keeps it from being one.
+fn parse_record(
+    record: &Record,
+    text: &[u8],
+    opts: &Options,
+) -> Result<application::Parsed, application::ApplicationError> {
+    if record.oversized {
+        return Err(application::too_large());
+    }
+    application::parse_bytes(text, record.format, opts.strict)
 }
 
 /// The output line of an invalid record: where it is and every problem.

@@ -348,9 +348,6 @@ fn parse_date(s: &str) -> Result<Date, String> {
     Date::parse(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
 }
 
-/// Largest application file accepted; real ones are a few KiB.
-const MAX_FILE_BYTES: u64 = 1 << 20;
-
 fn main() -> ExitCode {
     small_pages_only();
     quiet_on_closed_output();
@@ -840,8 +837,10 @@ fn screener_with(
 fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
     let name = path.display();
     let text = match std::fs::metadata(path) {
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            eprintln!("{name}: larger than {MAX_FILE_BYTES} bytes; not an application");
+        Ok(m) if m.len() > application::MAX_DOCUMENT_BYTES as u64 => {
+            for p in application::too_large().problems {
+                eprintln!("{name}: {p}");
+            }
             return None;
         }
         _ => match std::fs::read_to_string(path) {

@@ -9,7 +9,7 @@
 //! were what kept two workers from doubling one's rate).
 
 use super::{io_err, BatchError, Input};
-use crate::application::Format;
+use crate::application::{Format, MAX_DOCUMENT_BYTES};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
@@ -41,6 +41,9 @@ pub struct Record {
     pub origin: Origin,
     pub span: Range<usize>,
     pub format: Format,
+    /// Longer than [`MAX_DOCUMENT_BYTES`]: not read, its span is empty,
+    /// and it becomes an error record.
+    pub oversized: bool,
 }
 
 #[derive(Clone)]
@@ -120,15 +123,27 @@ pub fn read_chunks(
                 Box::new(BufReader::with_capacity(IO_BUFFER, file))
             };
             let mut line = 0u64;
+            // A line end within this many bytes, or the line is too long
+            // to be an application (its `\r\n` is two of them).
+            let cap = MAX_DOCUMENT_BYTES as u64 + 2;
             loop {
                 let start = chunk.text.len();
-                let n = reader.read_until(b'\n', &mut chunk.text).map_err(failed)?;
+                let n = (&mut reader)
+                    .take(cap)
+                    .read_until(b'\n', &mut chunk.text)
+                    .map_err(failed)?;
                 if n == 0 {
                     break;
                 }
                 line += 1;
+                let oversized = n as u64 == cap && chunk.text.last() != Some(&b'\n');
+                if oversized {
+                    // The rest of the line is passed over, never held.
+                    chunk.text.truncate(start);
+                    reader.skip_until(b'\n').map_err(failed)?;
+                }
                 let end = start + line_len(&chunk.text[start..]);
-                let blank = is_blank(&chunk.text[start..end]);
+                let blank = !oversized && is_blank(&chunk.text[start..end]);
                 if blank || skip > 0 {
                     skip -= u64::from(!blank);
                     chunk.text.truncate(start);
@@ -139,6 +154,7 @@ pub fn read_chunks(
                     origin: Origin::Line(line),
                     span: start..end,
                     format: Format::Json,
+                    oversized,
                 });
                 if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
                     return Ok(());
@@ -148,9 +164,14 @@ pub fn read_chunks(
         Input::Directory(dir) => {
             for path in application_files(dir)?.into_iter().skip(skip as usize) {
                 let start = chunk.text.len();
-                File::open(&path)
-                    .and_then(|mut f| f.read_to_end(&mut chunk.text))
-                    .map_err(|e| BatchError::Io(path.display().to_string(), e))?;
+                let failed = |e| BatchError::Io(path.display().to_string(), e);
+                let size = std::fs::metadata(&path).map_err(failed)?.len();
+                let oversized = size > MAX_DOCUMENT_BYTES as u64;
+                if !oversized {
+                    File::open(&path)
+                        .and_then(|mut f| f.read_to_end(&mut chunk.text))
+                        .map_err(failed)?;
+                }
                 let name = path
                     .file_name()
                     .map(|n| n.to_string_lossy().into_owned())
@@ -159,6 +180,7 @@ pub fn read_chunks(
                     origin: Origin::File(name),
                     span: start..chunk.text.len(),
                     format: Format::from_path(&path),
+                    oversized,
                 });
                 if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
                     return Ok(());

@@ -11,7 +11,6 @@
 
 use super::input::{Chunk, Record};
 use super::{io_err, BatchError, Input, Options};
-use crate::application;
 use crate::screen::{self, Screener};
 use serde_json::json;
 use std::fs::{File, OpenOptions};
@@ -177,8 +176,7 @@ pub fn check_same_input(
     opts: &Options,
 ) -> Result<(), BatchError> {
     let written: serde_json::Value = serde_json::from_slice(last_line).unwrap_or_default();
-    let text = chunk.record_text(record);
-    let same = match application::parse_bytes(text, record.format, opts.strict) {
+    let same = match super::parse_record(record, chunk.record_text(record), opts) {
         Ok(parsed) => {
             written["provenance"]["input_sha256"] == screen::input_sha256(&parsed.application)
         }

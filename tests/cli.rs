@@ -392,12 +392,17 @@ fn a_closed_standard_output_ends_the_process_quietly() {
 }
 
 #[test]
-fn batch_refuses_zero_workers_and_says_how_to_use_all_cores() {
+fn batch_refuses_zero_workers_or_too_many_and_says_why() {
     let out = attest(&["batch", &example("xa-kp-ammunition.toml"), "--jobs", "0"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--jobs"), "{err}");
     assert!(err.contains("leave --jobs out to use all cores"), "{err}");
+    // Each worker takes address space for its instances: a bound, named.
+    let out = attest(&["batch", &example("xa-kp-ammunition.toml"), "--jobs", "1025"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("at most 1024 workers"), "{err}");
 }
 
 /// Every argument and option of every command says what it is: an

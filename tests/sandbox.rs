@@ -559,3 +559,35 @@ fn reuse_isolation_gives_the_same_decisions_as_fresh_for_the_bundled_policies() 
         );
     }
 }
+
+/// Every worker of a batch keeps a fresh-isolation instance of each
+/// plug-in it has run. The pool they come from was a fixed 256: with five
+/// plug-ins about 50 workers used it up, and from then on every plug-in
+/// call faulted, so `attest batch --jobs 64` on a 64-core server referred
+/// thousands of applications for nothing. The pool is now sized for the
+/// sessions the configuration says will run at once.
+#[test]
+fn a_hundred_sessions_at_once_each_get_an_instance_of_every_plug_in() {
+    let config = attest::config::Config {
+        sessions: 100,
+        ..Default::default()
+    };
+    let screener = Screener::new(config).unwrap();
+    let app = clean_export();
+    let mut sessions: Vec<_> = (0..100).map(|_| screener.session()).collect();
+    let mut instances = 0;
+    for (i, session) in sessions.iter_mut().enumerate() {
+        let d = session.screen(&app, None);
+        let faults: Vec<_> = d
+            .evaluations
+            .iter()
+            .filter_map(|e| e.fault.as_ref())
+            .collect();
+        assert!(faults.is_empty(), "session {i}: {faults:?}");
+        instances += d.evaluations.len();
+    }
+    assert!(
+        instances > 256,
+        "more instances held at once than the old pool: {instances}"
+    );
+}

@@ -43,6 +43,10 @@ pub struct Config {
     /// Where compiled modules are cached (`module_cache`); none: compile
     /// every module at start-up. Set by the CLI, not by the file.
     pub cache_dir: Option<PathBuf>,
+    /// Screening sessions that run at once (`attest batch --jobs`), each
+    /// keeping an instance of every plug-in: sizes the pool of fresh
+    /// instances. Set by the CLI, not by the file; 1 by default.
+    pub sessions: usize,
 }
 
 /// A configuration that cannot be used, naming the key.
@@ -290,6 +294,7 @@ impl Config {
             policies,
             trusted_keys,
             cache_dir: None,
+            sessions: 1,
         })
     }
 }
@@ -314,6 +319,7 @@ fn limits(f: LimitsFile) -> Result<Limits, (String, String)> {
         stack_bytes: f.stack_kib.map_or(d.stack_bytes, |k| k << 10),
         max_output_bytes: f.max_output_kib.map_or(d.max_output_bytes, |k| k << 10),
         isolation,
+        instances: d.instances,
     })
 }
 

@@ -334,11 +334,18 @@ fn parse_as_of(s: &str) -> Result<AsOf, String> {
         .ok_or_else(|| format!("expected `submitted` or a date YYYY-MM-DD, found \"{s}\""))
 }
 
+/// The most workers `--jobs` accepts.
+const MAX_JOBS: usize = 1024;
+
 /// `--jobs 0` is refused rather than quietly run on one worker: some
 /// tools read 0 as "all cores", which here is what leaving it out means.
 fn parse_jobs(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(0) => Err("at least 1 worker; leave --jobs out to use all cores".into()),
+        // Each worker's instances take address space (a pool slot per
+        // plug-in); some 20,000 workers exhaust it. More workers than
+        // cores only wait their turn anyway.
+        Ok(n) if n > MAX_JOBS => Err(format!("at most {MAX_JOBS} workers")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("expected a number of workers, found \"{s}\"")),
     }
@@ -607,7 +614,7 @@ fn run_batch(
     if let Err(e) = distinct_files(&files) {
         return fail(&e);
     }
-    let screener = match screener_with(config, isolation) {
+    let screener = match screener_with(config, isolation, opts.jobs) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -809,21 +816,24 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
 /// Loads the configuration and everything it names; any problem stops
 /// here, before an application is read.
 fn screener(config: Option<&Path>) -> Result<Screener, ExitCode> {
-    screener_with(config, None)
+    screener_with(config, None, 1)
 }
 
 /// `--no-cache`, for every command that loads plug-ins.
 static NO_CACHE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// As [`screener`], with the configuration's isolation overridden.
+/// As [`screener`], with the configuration's isolation overridden, for
+/// `sessions` workers screening at once.
 fn screener_with(
     config: Option<&Path>,
     isolation: Option<Isolation>,
+    sessions: usize,
 ) -> Result<Screener, ExitCode> {
     let mut config = match config {
         Some(path) => Config::load(path).map_err(|e| fail(&e))?,
         None => Config::default(),
     };
+    config.sessions = sessions;
     if let Some(isolation) = isolation {
         config.limits.isolation = isolation;
     }

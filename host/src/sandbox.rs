@@ -55,6 +55,11 @@ pub struct Limits {
     /// (no state can carry over) instead of reusing one instance per
     /// plug-in as the last application left it.
     pub isolation: Isolation,
+    /// Instances that may exist at once in fresh isolation: the size of
+    /// the pool they come from. Each screening session (a batch worker)
+    /// keeps one per plug-in; [`Limits::for_sessions`] sizes it. Not read
+    /// from the configuration file.
+    pub instances: u32,
 }
 
 /// How instances are used between applications.
@@ -75,6 +80,23 @@ pub enum Isolation {
 }
 
 impl Limits {
+    /// The limits with a pool for `sessions` sessions of `plugins`
+    /// plug-ins each, and the few instances that loading and freezing
+    /// start; never under the default. A fixed pool of 256 ran out at
+    /// about 50 workers with five plug-ins, and every application past it
+    /// was referred for a fault (`tests/batch.rs`).
+    pub fn for_sessions(self, sessions: usize, plugins: usize) -> Limits {
+        let needed = sessions
+            .saturating_mul(plugins)
+            .saturating_add(LOADING_INSTANCES);
+        Limits {
+            instances: u32::try_from(needed)
+                .unwrap_or(u32::MAX)
+                .max(self.instances),
+            ..self
+        }
+    }
+
     /// The wall-clock deadline in epoch ticks, at least one.
     fn deadline_ticks(&self) -> u64 {
         (self.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64
@@ -90,9 +112,14 @@ impl Default for Limits {
             stack_bytes: 512 << 10,
             max_output_bytes: 1 << 20,
             isolation: Isolation::Fresh,
+            instances: 256,
         }
     }
 }
+
+/// Instances beyond one per session and plug-in: loading a plug-in
+/// starts one to check it and freezing another, each dropped at once.
+const LOADING_INSTANCES: usize = 16;
 
 /// Fresh instances of a plug-in initialised one by one before it is
 /// frozen (`snapshot`). Freezing costs two more modules to compile (or
@@ -219,9 +246,9 @@ impl Sandbox {
             // Fresh instances come from a pool whose memories are reset
             // copy-on-write: microseconds instead of a fresh mmap.
             let mut pool = PoolingAllocationConfig::default();
-            pool.total_core_instances(256)
-                .total_memories(256)
-                .total_tables(256)
+            pool.total_core_instances(limits.instances)
+                .total_memories(limits.instances)
+                .total_tables(limits.instances)
                 .max_memory_size(limits.memory_bytes)
                 // Reset the first pages of a returned memory with memset
                 // instead of madvise: madvise takes the process's memory

@@ -152,7 +152,11 @@ impl Screener {
     /// application it is routed to, naming its fault.
     pub fn new(config: Config) -> Result<Screener, SetupError> {
         let library = Library::load(&config.data).map_err(SetupError::Data)?;
-        let mut sandbox = Sandbox::new(config.limits.clone()).map_err(SetupError::Engine)?;
+        let limits = config
+            .limits
+            .clone()
+            .for_sessions(config.sessions, config.policies.len());
+        let mut sandbox = Sandbox::new(limits).map_err(SetupError::Engine)?;
         if let Some(dir) = &config.cache_dir {
             if let Err(warning) = sandbox.use_cache(dir) {
                 eprintln!("attest: warning: {warning}");

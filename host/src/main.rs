@@ -334,6 +334,14 @@ fn parse_as_of(s: &str) -> Result<AsOf, String> {
         .ok_or_else(|| format!("expected `submitted` or a date YYYY-MM-DD, found \"{s}\""))
 }
 
+/// "1 record", "2 records".
+fn count(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
+    }
+}
+
 /// The most workers `--jobs` accepts.
 const MAX_JOBS: usize = 1024;
 
@@ -728,8 +736,9 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
             match verified {
                 Ok(Verification::Intact { records, head }) => {
                     println!(
-                        "{}: {records} records, chain intact; head {head}",
-                        path.display()
+                        "{}: {}, chain intact; head {head}",
+                        path.display(),
+                        count(records, "record")
                     );
                     ExitCode::SUCCESS
                 }
@@ -764,14 +773,16 @@ fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
                     .map_err(register::ExportError::Output)
             }) {
                 Ok(n) if every_record => {
-                    eprintln!("exported {n} records");
+                    eprintln!("exported {}", count(n, "record"));
                     ExitCode::SUCCESS
                 }
                 Ok(n) => {
                     let records = register.newest_seq().unwrap_or(n);
                     eprintln!(
-                        "exported {n} applications from {records} records \
-                         (each distinct application once; --every-record for all)"
+                        "exported {} from {} \
+                         (each distinct application once; --every-record for all)",
+                        count(n, "application"),
+                        count(records, "record")
                     );
                     ExitCode::SUCCESS
                 }

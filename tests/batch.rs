@@ -798,28 +798,12 @@ fn a_file_named_for_two_roles_is_refused_and_left_as_it_was() {
         "is also BEFORE",
     );
     let out = dir.join("new.jsonl");
+    let batch = ["batch", s(apps), "--out", s(&out)];
+    let changes_on_out = ["--baseline", s(&decisions), "--changes", s(&out)];
+    refused(&[&batch[..], &changes_on_out].concat(), "--changes");
+    let missing = dir.join("none.jsonl");
     refused(
-        &[
-            "batch",
-            s(apps),
-            "--out",
-            s(&out),
-            "--baseline",
-            s(&decisions),
-            "--changes",
-            s(&out),
-        ],
-        "--changes",
-    );
-    refused(
-        &[
-            "batch",
-            s(apps),
-            "--out",
-            s(&out),
-            "--baseline",
-            s(&dir.join("none.jsonl")),
-        ],
+        &[&batch[..], &["--baseline", s(&missing)]].concat(),
         "--baseline",
     );
     assert!(!out.exists(), "nothing was screened");

@@ -330,12 +330,15 @@ pub fn run(
     let (skip, resumed_invalid) = resume.as_ref().map_or((0, 0), |(_, r)| (r.done, r.invalid));
     // The last record done is held against the output's last line.
     let resume = resume.and_then(|(path, r)| r.last_line.map(|l| (path, r.done, l)));
-    let total = if opts.progress && io::stderr().is_terminal() {
-        input::count(input)
-    } else {
-        None
-    };
-    let mut progress = Progress::new(total, skip, opts.progress && io::stderr().is_terminal());
+    let show_progress = opts.progress && io::stderr().is_terminal();
+    let mut progress = Progress::new(None, skip, show_progress);
+    // The total, for the share and ETA, is counted beside the run, in a
+    // thread left to itself: a run that stops early does not wait for it.
+    let counted = std::sync::Arc::new(std::sync::OnceLock::new());
+    if show_progress {
+        let (counted, input) = (counted.clone(), input.clone());
+        std::thread::spawn(move || input::count(&input).map(|n| counted.set(n)));
+    }
     let jobs = opts.jobs.max(1);
     let mut summary = Summary {
         resumed: skip,
@@ -421,6 +424,9 @@ pub fn run(
                     break;
                 }
                 summary.add(&screened.counts);
+                if let Some(&total) = counted.get() {
+                    progress.know_total(total);
+                }
                 progress.advance(screened.lines.len() as u64);
                 outputs.give(screened.text);
                 next += 1;

@@ -33,6 +33,11 @@ impl Progress {
         }
     }
 
+    /// The total, once known (counted while the work goes on).
+    pub fn know_total(&mut self, total: u64) {
+        self.total = Some(total);
+    }
+
     pub fn advance(&mut self, n: u64) {
         self.done += n;
         if self.enabled && self.last.elapsed() >= Duration::from_millis(200) {

@@ -229,23 +229,48 @@ fn is_blank(line: &[u8]) -> bool {
         || (rest[0] != b'{' && std::str::from_utf8(rest).is_ok_and(|s| s.trim().is_empty()))
 }
 
-/// How many records `input` holds, for the progress bar's ETA; `None` for
+/// How many records `input` holds, for the progress line's ETA; `None` for
 /// standard input, which can be read only once (counting it first left
 /// nothing to screen: `zcat past.jsonl.gz | attest batch -` on a terminal
-/// screened 0 applications).
+/// screened 0 applications). A batch counts in a thread of its own while
+/// it screens, so this pass costs no waiting; it steps from line end to
+/// line end without copying a line that starts a record (the reader's
+/// full pass took 2 s of a 7 s run of 1,000,000 before the count was in).
 pub fn count(input: &Input) -> Option<u64> {
-    if matches!(input, Input::JsonLines(path) if path.as_os_str() == "-") {
-        return None;
+    match input {
+        Input::JsonLines(path) if path.as_os_str() == "-" => None,
+        Input::JsonLines(path) => {
+            let file = File::open(path).ok()?;
+            count_lines(&mut BufReader::with_capacity(IO_BUFFER, file)).ok()
+        }
+        Input::Directory(dir) => application_files(dir).ok().map(|f| f.len() as u64),
     }
-    let mut n = 0u64;
-    let spares = Spares::default();
-    read_chunks(input, 0, &spares, |chunk| {
-        n += chunk.records.len() as u64;
-        spares.give(chunk.text);
-        true
-    })
-    .ok()
-    .map(|()| n)
+}
+
+/// The records of JSON Lines: lines that are not blank, as the reader
+/// takes them.
+fn count_lines(reader: &mut impl BufRead) -> io::Result<u64> {
+    let mut records = 0;
+    let mut line = Vec::new();
+    loop {
+        let Some(&first) = reader.fill_buf()?.first() else {
+            return Ok(records);
+        };
+        if first == b'{' {
+            records += 1;
+            reader.skip_until(b'\n')?;
+            continue;
+        }
+        // Anything else is looked at whole, within the record limit.
+        line.clear();
+        let cap = MAX_DOCUMENT_BYTES as u64 + 2;
+        let n = reader.take(cap).read_until(b'\n', &mut line)?;
+        let oversized = n as u64 == cap && line.last() != Some(&b'\n');
+        if oversized {
+            reader.skip_until(b'\n')?;
+        }
+        records += u64::from(oversized || !is_blank(&line[..line_len(&line)]));
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +286,32 @@ mod tests {
         assert!(is_blank(b"") && is_blank(b" \t ") && is_blank("\u{a0} \u{2003}".as_bytes()));
         assert!(is_blank(b"\x0b") && is_blank(b" \x0b\x0c "));
         assert!(!is_blank(b" {}") && !is_blank("\u{a0}x".as_bytes()) && !is_blank(b"\xff"));
+    }
+
+    #[test]
+    fn the_count_is_the_number_of_records_the_reader_takes() {
+        let long = "x".repeat(MAX_DOCUMENT_BYTES + 10);
+        let text = format!(
+            "{{\"a\":1}}\n\n  \t\r\n{{}}\r\n \u{a0}\n  {{\"b\":2}}\n{long}\nnot json\n{{\"last\":0}}"
+        );
+        let counted = count_lines(&mut text.as_bytes()).unwrap();
+        let dir = std::env::temp_dir().join(format!("attest-count-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("in.jsonl");
+        std::fs::write(&path, &text).unwrap();
+        let mut read = 0;
+        read_chunks(
+            &Input::JsonLines(path.clone()),
+            0,
+            &Spares::default(),
+            |c| {
+                read += c.records.len() as u64;
+                true
+            },
+        )
+        .unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!((counted, read), (6, 6));
     }
 
     #[test]

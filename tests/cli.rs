@@ -279,6 +279,15 @@ fn screening_a_json_lines_file_points_to_batch() {
 }
 
 #[test]
+fn screening_a_folder_names_its_files_or_batch() {
+    let out = attest(&["screen", &example("")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a folder; name its files"), "{err}");
+    assert!(err.contains("or use `attest batch "), "{err}");
+}
+
+#[test]
 fn every_problem_is_reported_at_once() {
     let text = clean_toml()
         .replace("quantity = 200", "quantity = 0")

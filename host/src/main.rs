@@ -857,6 +857,10 @@ fn screener_with(
 /// Reads and validates one file, printing its problems.
 fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
     let name = path.display();
+    if path.is_dir() {
+        eprintln!("{name}: a folder; name its files ({name}/*.toml) or use `attest batch {name}`");
+        return None;
+    }
     let text = match std::fs::metadata(path) {
         Ok(m) if m.len() > application::MAX_DOCUMENT_BYTES as u64 => {
             for p in application::too_large().problems {

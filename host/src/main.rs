@@ -1,21 +1,23 @@
 //! The `attest` command line.
 
+mod cli;
+
 use attest::application::{self, Format};
 use attest::batch::{self, AsOf, Input, Output};
 use attest::config::Config;
-use attest::progress::Progress;
-use attest::register::{self, Register, Verification};
+use attest::register::{self, Register};
 use attest::sandbox::Isolation;
-use attest::screen::{Loaded, Screener};
+use attest::screen::Screener;
 use attest_rules::model::Date;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 /// A batch parses, validates and serialises millions of small JSON
 /// documents: most of its time outside the sandbox is allocation, which
 /// mimalloc does faster than the system allocator (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+use cli::files::distinct_files;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -417,128 +419,35 @@ fn main() -> ExitCode {
             changes,
         } => diff(&before, &after, changes.as_deref()),
         Command::Gen { count, seed, out } => generate(count, seed, out.as_deref()),
-        Command::Register { register, command } => register_command(&register, command),
+        Command::Register { register, command } => cli::register::run(&register, command),
         Command::Validate { files, strict } => validate(&files, strict),
         Command::Policy { command } => match command {
-            PolicyCommand::List => policy_list(config),
-            PolicyCommand::New { name, state, dir } => policy_new(&dir, &name, &state),
-            PolicyCommand::Build { name, dir } => policy_build(&dir, name.as_deref()),
+            PolicyCommand::List => cli::policy::list(config),
+            PolicyCommand::New { name, state, dir } => cli::policy::new(&dir, &name, &state),
+            PolicyCommand::Build { name, dir } => cli::policy::build(&dir, name.as_deref()),
             PolicyCommand::Test {
                 name,
                 dir,
                 module,
                 require_coverage,
-            } => policy_test(
+            } => cli::policy::test(
                 config,
                 &dir,
                 name.as_deref(),
                 module.as_deref(),
                 require_coverage,
             ),
-            PolicyCommand::Inspect { module } => policy_inspect(&module),
-            PolicyCommand::Keygen { out } => policy_keygen(&out),
-            PolicyCommand::Sign { module, key, out } => policy_sign(&module, &key, out.as_deref()),
+            PolicyCommand::Inspect { module } => cli::policy::inspect(&module),
+            PolicyCommand::Keygen { out } => cli::policy::keygen(&out),
+            PolicyCommand::Sign { module, key, out } => {
+                cli::policy::sign(&module, &key, out.as_deref())
+            }
             PolicyCommand::Verify {
                 module,
                 signature,
                 keys,
-            } => policy_verify(config, &module, signature.as_deref(), &keys),
+            } => cli::policy::verify(config, &module, signature.as_deref(), &keys),
         },
-    }
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-fn policy_keygen(out: &Path) -> ExitCode {
-    use std::os::unix::fs::OpenOptionsExt;
-    let (secret, public) = match attest::signing::generate_key() {
-        Ok(k) => k,
-        Err(e) => return fail(&e),
-    };
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(out)
-        .and_then(|mut f| writeln!(f, "{secret}"))
-        .and_then(|_| std::fs::write(with_suffix(out, ".pub"), format!("{public}\n")));
-    match written {
-        Ok(()) => {
-            println!("{public}");
-            eprintln!(
-                "secret key in {} (keep it private); public key in {}.pub",
-                out.display(),
-                out.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&format!("{}: {e}", out.display())),
-    }
-}
-
-fn policy_sign(module: &Path, key: &Path, out: Option<&Path>) -> ExitCode {
-    let (wasm, secret) = match (std::fs::read(module), std::fs::read_to_string(key)) {
-        (Ok(w), Ok(k)) => (w, k),
-        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
-        (_, Err(e)) => return fail(&format!("{}: {e}", key.display())),
-    };
-    let out = out.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
-    // `--out` on the key would replace the secret key by a signature.
-    if let Err(e) = distinct_files(&[("MODULE", module), ("--key", key), ("--out", &out)]) {
-        return fail(&e);
-    }
-    match attest::signing::sign(&wasm, &secret).and_then(|sig| {
-        std::fs::write(&out, format!("{sig}\n"))
-            .map_err(|e| attest::signing::SigningError(e.to_string()))
-    }) {
-        Ok(()) => {
-            println!("signed {} -> {}", module.display(), out.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&e),
-    }
-}
-
-fn policy_verify(
-    config: Option<&Path>,
-    module: &Path,
-    signature: Option<&Path>,
-    keys: &[String],
-) -> ExitCode {
-    let trusted = if keys.is_empty() {
-        match config.map(Config::load).transpose() {
-            Ok(c) => c.unwrap_or_default().trusted_keys,
-            Err(e) => return fail(&e),
-        }
-    } else {
-        match keys
-            .iter()
-            .map(|k| attest::signing::parse_public_key(k))
-            .collect::<Result<Vec<_>, _>>()
-        {
-            Ok(k) => k,
-            Err(e) => return fail(&e),
-        }
-    };
-    if trusted.is_empty() {
-        return fail(&"no public key: pass --key ed25519:... or configure [trust] keys");
-    }
-    let sig_path = signature.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
-    let (wasm, sig) = match (std::fs::read(module), std::fs::read_to_string(&sig_path)) {
-        (Ok(w), Ok(s)) => (w, s),
-        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
-        (_, Err(e)) => return fail(&format!("{}: {e}", sig_path.display())),
-    };
-    match attest::signing::verify(&wasm, &sig, &trusted) {
-        Ok(key) => {
-            println!("{}: signature valid, signed by {key}", module.display());
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&format!("{}: {e}", module.display())),
     }
 }
 
@@ -549,52 +458,6 @@ fn fail(e: &dyn std::fmt::Display) -> ExitCode {
 
 fn open_register(path: &Path) -> Result<Register, ExitCode> {
     Register::open(path).map_err(|e| fail(&e))
-}
-
-/// Where a file, or the file a path will create, is: the device and inode
-/// of one that exists (so that two names of one file match), else the
-/// absolute path.
-#[derive(PartialEq)]
-enum FileIdentity {
-    #[cfg(unix)]
-    Existing(u64, u64),
-    #[cfg(not(unix))]
-    Existing(PathBuf),
-    ToCreate(PathBuf),
-}
-
-fn file_identity(path: &Path) -> FileIdentity {
-    #[cfg(unix)]
-    if let Ok(m) = std::fs::metadata(path) {
-        use std::os::unix::fs::MetadataExt;
-        return FileIdentity::Existing(m.dev(), m.ino());
-    }
-    #[cfg(not(unix))]
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return FileIdentity::Existing(p);
-    }
-    FileIdentity::ToCreate(std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
-}
-
-/// Refuses a command whose files overlap, before anything is read or
-/// written: `batch --out` naming the input would, with `--restart`,
-/// truncate the applications before the first was read; `register export
-/// --out` naming the register would truncate ten years of records;
-/// `--baseline` naming `--out` would compare the new decisions with
-/// themselves and report no change; `policy sign --out` naming the key
-/// would replace the secret key.
-fn distinct_files(files: &[(&str, &Path)]) -> Result<(), String> {
-    let ids: Vec<FileIdentity> = files.iter().map(|(_, p)| file_identity(p)).collect();
-    for (i, (role, path)) in files.iter().enumerate() {
-        if let Some(first) = ids[..i].iter().position(|id| *id == ids[i]) {
-            return Err(format!(
-                "{role} {} is also {}: give each its own file",
-                path.display(),
-                files[first].0
-            ));
-        }
-    }
-    Ok(())
 }
 
 fn run_batch(
@@ -705,122 +568,6 @@ fn generate(count: u64, seed: u64, out: Option<&Path>) -> ExitCode {
     match sink.flush() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
-    }
-}
-
-fn register_command(path: &Path, command: RegisterCommand) -> ExitCode {
-    if !path.exists() {
-        return fail(&format!(
-            "{}: no decision register here (record with --record)",
-            path.display()
-        ));
-    }
-    let register = match Register::open_existing(path).map_err(|e| fail(&e)) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
-    // A progress line on a terminal: ten years of records take a while.
-    let mut progress = {
-        let enabled = std::io::stderr().is_terminal();
-        let total = if enabled {
-            register.newest_seq().ok()
-        } else {
-            None
-        };
-        Progress::new(total, 0, enabled)
-    };
-    match command {
-        RegisterCommand::Verify => {
-            let verified = register.verify(&mut progress);
-            progress.finish();
-            match verified {
-                Ok(Verification::Intact { records, head }) => {
-                    println!(
-                        "{}: {}, chain intact; head {head}",
-                        path.display(),
-                        count(records, "record")
-                    );
-                    ExitCode::SUCCESS
-                }
-                Ok(Verification::Broken { seq, reason }) => {
-                    println!("{}: record {seq}: {reason}", path.display());
-                    ExitCode::from(3)
-                }
-                Err(e) => fail(&e),
-            }
-        }
-        RegisterCommand::Export { out, every_record } => {
-            let output = out
-                .as_ref()
-                .map_or("standard output".into(), |p| p.display().to_string());
-            if let Some(p) = &out {
-                if let Err(e) = distinct_files(&[("--register", path), ("--out", p)]) {
-                    return fail(&e);
-                }
-            }
-            let mut sink: Box<dyn Write> = match out {
-                Some(p) => match std::fs::File::create(&p) {
-                    Ok(f) => Box::new(std::io::BufWriter::new(f)),
-                    Err(e) => return fail(&format!("{output}: {e}")),
-                },
-                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-            };
-            let exported = register.export(&mut sink, every_record, &mut progress);
-            progress.finish();
-            match exported.and_then(|n| {
-                sink.flush()
-                    .map(|_| n)
-                    .map_err(register::ExportError::Output)
-            }) {
-                Ok(n) if every_record => {
-                    eprintln!("exported {}", count(n, "record"));
-                    ExitCode::SUCCESS
-                }
-                Ok(n) => {
-                    let records = register.newest_seq().unwrap_or(n);
-                    eprintln!(
-                        "exported {} from {} \
-                         (each distinct application once; --every-record for all)",
-                        count(n, "application"),
-                        count(records, "record")
-                    );
-                    ExitCode::SUCCESS
-                }
-                Err(register::ExportError::Output(e)) => fail(&format!("{output}: {e}")),
-                Err(e) => fail(&e),
-            }
-        }
-        RegisterCommand::Show {
-            application,
-            format,
-        } => match register.history(&application) {
-            Ok(entries) if entries.is_empty() => {
-                fail(&format!("no record of application {application}"))
-            }
-            Ok(entries) => {
-                for e in entries {
-                    let decision: serde_json::Value =
-                        serde_json::from_str(&e.decision).unwrap_or_default();
-                    match format {
-                        OutputFormat::Json => println!(
-                            "{}",
-                            serde_json::json!({"seq": e.seq, "recorded_at": e.recorded_at, "hash": e.hash, "decision": decision})
-                        ),
-                        OutputFormat::Text => println!(
-                            "#{} recorded {}  {} as of {}  ({} findings)  hash {}",
-                            e.seq,
-                            e.recorded_at,
-                            decision["outcome"].as_str().unwrap_or("?"),
-                            decision["as_of"].as_str().unwrap_or("?"),
-                            decision["findings"].as_array().map_or(0, Vec::len),
-                            &e.hash[..16]
-                        ),
-                    }
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        },
     }
 }
 
@@ -960,284 +707,4 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     } else {
         ExitCode::from(2)
     }
-}
-
-fn policy_new(dir: &Path, name: &str, state: &str) -> ExitCode {
-    let Some(country) =
-        attest_rules::model::Country::new(state).filter(|&c| attest::countries::is_known(c))
-    else {
-        return fail(&format!(
-            "--state: \"{state}\" is not an ISO 3166-1 alpha-2 code"
-        ));
-    };
-    match attest::authoring::scaffold(dir, name, country) {
-        Ok(files) => {
-            for f in files {
-                println!("created {}", f.display());
-            }
-            println!("next: attest policy build {name} && attest policy test {name}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => fail(&e),
-    }
-}
-
-fn policy_build(dir: &Path, name: Option<&str>) -> ExitCode {
-    let script = dir.join("build.sh");
-    if !script.exists() {
-        return fail(&format!(
-            "{}: no build script; run from the repository root or pass --dir",
-            script.display()
-        ));
-    }
-    let status = std::process::Command::new("bash")
-        .arg(&script)
-        .args(name)
-        .status();
-    match status {
-        Ok(s) if s.success() => ExitCode::SUCCESS,
-        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
-        Err(e) => fail(&format!("{}: {e}", script.display())),
-    }
-}
-
-fn policy_test(
-    config: Option<&Path>,
-    dir: &Path,
-    name: Option<&str>,
-    module: Option<&Path>,
-    require_coverage: bool,
-) -> ExitCode {
-    let config = match config.map(Config::load).transpose() {
-        Ok(c) => c.unwrap_or_default(),
-        Err(e) => return fail(&e),
-    };
-    let names: Vec<String> = match name {
-        Some(n) => vec![n.to_string()],
-        None => {
-            let mut found: Vec<String> = std::fs::read_dir(dir)
-                .map(|d| {
-                    d.filter_map(|e| e.ok())
-                        .filter(|e| e.path().join("fixtures").is_dir())
-                        .map(|e| e.file_name().to_string_lossy().into_owned())
-                        .collect()
-                })
-                .unwrap_or_default();
-            found.sort();
-            found
-        }
-    };
-    if names.is_empty() {
-        return fail(&format!(
-            "{}: no policy has a fixtures/ folder",
-            dir.display()
-        ));
-    }
-    let mut ok = true;
-    for name in names {
-        let wasm_path = module.map_or_else(
-            || dir.join("dist").join(format!("{name}.wasm")),
-            Path::to_path_buf,
-        );
-        let wasm = match std::fs::read(&wasm_path) {
-            Ok(w) => w,
-            Err(e) => {
-                return fail(&format!(
-                    "{}: {e} (build it with `attest policy build {name}`)",
-                    wasm_path.display()
-                ))
-            }
-        };
-        match attest::authoring::run_fixtures(&wasm, &dir.join(&name).join("fixtures"), &config) {
-            Ok(report) => {
-                print!("{}", report.render());
-                ok &= report.failed() == 0 && (!require_coverage || report.unreached().is_empty());
-            }
-            Err(e) => return fail(&e),
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    }
-}
-
-fn policy_inspect(path: &Path) -> ExitCode {
-    let wasm = match std::fs::read(path) {
-        Ok(w) => w,
-        Err(e) => return fail(&format!("{}: {e}", path.display())),
-    };
-    println!("{}", path.display());
-    println!("  size     {} bytes", wasm.len());
-    println!(
-        "  sha256   {}",
-        attest::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(&wasm))
-    );
-    match attest::manifest::read(&wasm) {
-        Ok(m) => {
-            let (from, until) = m.effective();
-            println!(
-                "  manifest {} {} [{}] ABI v{}",
-                m.id, m.version, m.instrument, m.abi
-            );
-            println!("  title    {}", m.title);
-            println!(
-                "  request  {}",
-                match m.request {
-                    attest::manifest::RequestForm::Full => "full (the plug-in decodes it)",
-                    attest::manifest::RequestForm::View => "view (read in place)",
-                }
-            );
-            if let Some(fields) = &m.text_fields {
-                println!(
-                    "  text     {} (the host withholds every other text field)",
-                    if fields.is_empty() {
-                        "none".into()
-                    } else {
-                        fields.join(", ")
-                    }
-                );
-            }
-            println!(
-                "  data     {}",
-                if m.data.is_empty() {
-                    "none".into()
-                } else {
-                    m.data.join(", ")
-                }
-            );
-            println!("  rules    {}", m.rules.join(", "));
-            if from.is_some() || until.is_some() {
-                println!(
-                    "  in force {} to {}",
-                    from.map_or("-".into(), |d| d.to_string()),
-                    until.map_or("-".into(), |d| d.to_string())
-                );
-            }
-        }
-        Err(e) => println!("  manifest: {e}"),
-    }
-    let mut imports = Vec::new();
-    let mut exports = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
-        match payload {
-            Ok(wasmparser::Payload::ImportSection(s)) => {
-                for i in s.into_imports().flatten() {
-                    imports.push(format!("{}.{}", i.module, i.name));
-                }
-            }
-            Ok(wasmparser::Payload::ExportSection(s)) => {
-                for e in s.into_iter().flatten() {
-                    exports.push(e.name.to_string());
-                }
-            }
-            Err(e) => {
-                println!("  not a valid module: {e}");
-                return ExitCode::from(2);
-            }
-            _ => {}
-        }
-    }
-    println!("  exports  {}", exports.join(", "));
-    println!(
-        "  imports  {}",
-        if imports.is_empty() {
-            "none".into()
-        } else {
-            imports.join(", ")
-        }
-    );
-    let verdict = attest::sandbox::Sandbox::new(attest::sandbox::Limits::default())
-        .map_err(|f| f.to_string())
-        .and_then(|sandbox| {
-            let mut data = Vec::new();
-            attest_rules::abi::codec::encode(
-                &attest_rules::reference::ReferenceData::default(),
-                &mut data,
-            );
-            sandbox
-                .load(&wasm, data)
-                .map(|_| ())
-                .map_err(|f| f.fault.to_string())
-        });
-    match verdict {
-        Ok(()) => {
-            println!("  sandbox  accepted (ABI exports present, initialises)");
-            // Why a plug-in's fresh instances cost more than its peers'
-            // is otherwise invisible to its author (docs/abi.md).
-            match attest::snapshot::Plan::of(&wasm) {
-                Ok(_) => println!(
-                    "  frozen   yes: fresh instances start from it as initialised, and are set back to it after each application"
-                ),
-                Err(why) => println!("  frozen   no, each fresh instance runs attest_init: {why}"),
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            println!("  sandbox  refused: {e}");
-            ExitCode::from(2)
-        }
-    }
-}
-
-fn policy_list(config: Option<&Path>) -> ExitCode {
-    let screener = match screener(config) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    for entry in screener.registry() {
-        let states: Vec<String> = entry.states.iter().map(ToString::to_string).collect();
-        let roles: Vec<&str> = entry.roles.iter().map(|r| r.as_str()).collect();
-        match &entry.plugin {
-            Loaded::Ready(p) => {
-                let m = &p.manifest;
-                let (from, until) = m.effective();
-                let window = match (from, until) {
-                    (None, None) => "always".to_string(),
-                    (f, u) => format!(
-                        "{} to {}",
-                        f.map_or("-".into(), |d| d.to_string()),
-                        u.map_or("-".into(), |d| d.to_string())
-                    ),
-                };
-                println!(
-                    "{} {} [{}] ABI v{} ({})",
-                    m.id, m.version, m.instrument, m.abi, entry.origin
-                );
-                println!("  {}", m.title);
-                println!("  sha256 {} (pinned)", p.sha256);
-                println!(
-                    "  serves {} as {}; in force {window}",
-                    states.join(", "),
-                    roles.join(", ")
-                );
-                println!(
-                    "  data: {}",
-                    if m.data.is_empty() {
-                        "none".into()
-                    } else {
-                        m.data.join(", ")
-                    }
-                );
-                println!("  rules: {}", m.rules.join(", "));
-            }
-            Loaded::Broken {
-                id,
-                origin,
-                sha256,
-                fault,
-                ..
-            } => {
-                println!("{id} (from {origin}) NOT LOADED: {fault}\n  sha256 {sha256}");
-            }
-        }
-    }
-    for set in &screener.library().sets {
-        println!(
-            "data {}: {} entries ({} marked unverified), sha256 {}",
-            set.name, set.entries, set.unverified, set.sha256
-        );
-    }
-    ExitCode::SUCCESS
 }

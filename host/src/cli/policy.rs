@@ -1,0 +1,379 @@
+//! `attest policy`: the policy author's commands (new, build, test,
+//! inspect), the registry's list, and signing keys and signatures.
+
+use super::files::{distinct_files, with_suffix};
+use crate::{fail, screener};
+use attest::config::Config;
+use attest::screen::Loaded;
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn keygen(out: &Path) -> ExitCode {
+    use std::os::unix::fs::OpenOptionsExt;
+    let (secret, public) = match attest::signing::generate_key() {
+        Ok(k) => k,
+        Err(e) => return fail(&e),
+    };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(out)
+        .and_then(|mut f| writeln!(f, "{secret}"))
+        .and_then(|_| std::fs::write(with_suffix(out, ".pub"), format!("{public}\n")));
+    match written {
+        Ok(()) => {
+            println!("{public}");
+            eprintln!(
+                "secret key in {} (keep it private); public key in {}.pub",
+                out.display(),
+                out.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("{}: {e}", out.display())),
+    }
+}
+
+pub fn sign(module: &Path, key: &Path, out: Option<&Path>) -> ExitCode {
+    let (wasm, secret) = match (std::fs::read(module), std::fs::read_to_string(key)) {
+        (Ok(w), Ok(k)) => (w, k),
+        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
+        (_, Err(e)) => return fail(&format!("{}: {e}", key.display())),
+    };
+    let out = out.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
+    // `--out` on the key would replace the secret key by a signature.
+    if let Err(e) = distinct_files(&[("MODULE", module), ("--key", key), ("--out", &out)]) {
+        return fail(&e);
+    }
+    match attest::signing::sign(&wasm, &secret).and_then(|sig| {
+        std::fs::write(&out, format!("{sig}\n"))
+            .map_err(|e| attest::signing::SigningError(e.to_string()))
+    }) {
+        Ok(()) => {
+            println!("signed {} -> {}", module.display(), out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub fn verify(
+    config: Option<&Path>,
+    module: &Path,
+    signature: Option<&Path>,
+    keys: &[String],
+) -> ExitCode {
+    let trusted = if keys.is_empty() {
+        match config.map(Config::load).transpose() {
+            Ok(c) => c.unwrap_or_default().trusted_keys,
+            Err(e) => return fail(&e),
+        }
+    } else {
+        match keys
+            .iter()
+            .map(|k| attest::signing::parse_public_key(k))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(k) => k,
+            Err(e) => return fail(&e),
+        }
+    };
+    if trusted.is_empty() {
+        return fail(&"no public key: pass --key ed25519:... or configure [trust] keys");
+    }
+    let sig_path = signature.map_or_else(|| with_suffix(module, ".sig"), Path::to_path_buf);
+    let (wasm, sig) = match (std::fs::read(module), std::fs::read_to_string(&sig_path)) {
+        (Ok(w), Ok(s)) => (w, s),
+        (Err(e), _) => return fail(&format!("{}: {e}", module.display())),
+        (_, Err(e)) => return fail(&format!("{}: {e}", sig_path.display())),
+    };
+    match attest::signing::verify(&wasm, &sig, &trusted) {
+        Ok(key) => {
+            println!("{}: signature valid, signed by {key}", module.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("{}: {e}", module.display())),
+    }
+}
+
+pub fn new(dir: &Path, name: &str, state: &str) -> ExitCode {
+    let Some(country) =
+        attest_rules::model::Country::new(state).filter(|&c| attest::countries::is_known(c))
+    else {
+        return fail(&format!(
+            "--state: \"{state}\" is not an ISO 3166-1 alpha-2 code"
+        ));
+    };
+    match attest::authoring::scaffold(dir, name, country) {
+        Ok(files) => {
+            for f in files {
+                println!("created {}", f.display());
+            }
+            println!("next: attest policy build {name} && attest policy test {name}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+pub fn build(dir: &Path, name: Option<&str>) -> ExitCode {
+    let script = dir.join("build.sh");
+    if !script.exists() {
+        return fail(&format!(
+            "{}: no build script; run from the repository root or pass --dir",
+            script.display()
+        ));
+    }
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .args(name)
+        .status();
+    match status {
+        Ok(s) if s.success() => ExitCode::SUCCESS,
+        Ok(s) => ExitCode::from(s.code().unwrap_or(1).clamp(1, 255) as u8),
+        Err(e) => fail(&format!("{}: {e}", script.display())),
+    }
+}
+
+pub fn test(
+    config: Option<&Path>,
+    dir: &Path,
+    name: Option<&str>,
+    module: Option<&Path>,
+    require_coverage: bool,
+) -> ExitCode {
+    let config = match config.map(Config::load).transpose() {
+        Ok(c) => c.unwrap_or_default(),
+        Err(e) => return fail(&e),
+    };
+    let names: Vec<String> = match name {
+        Some(n) => vec![n.to_string()],
+        None => {
+            let mut found: Vec<String> = std::fs::read_dir(dir)
+                .map(|d| {
+                    d.filter_map(|e| e.ok())
+                        .filter(|e| e.path().join("fixtures").is_dir())
+                        .map(|e| e.file_name().to_string_lossy().into_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            found.sort();
+            found
+        }
+    };
+    if names.is_empty() {
+        return fail(&format!(
+            "{}: no policy has a fixtures/ folder",
+            dir.display()
+        ));
+    }
+    let mut ok = true;
+    for name in names {
+        let wasm_path = module.map_or_else(
+            || dir.join("dist").join(format!("{name}.wasm")),
+            Path::to_path_buf,
+        );
+        let wasm = match std::fs::read(&wasm_path) {
+            Ok(w) => w,
+            Err(e) => {
+                return fail(&format!(
+                    "{}: {e} (build it with `attest policy build {name}`)",
+                    wasm_path.display()
+                ))
+            }
+        };
+        match attest::authoring::run_fixtures(&wasm, &dir.join(&name).join("fixtures"), &config) {
+            Ok(report) => {
+                print!("{}", report.render());
+                ok &= report.failed() == 0 && (!require_coverage || report.unreached().is_empty());
+            }
+            Err(e) => return fail(&e),
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+pub fn inspect(path: &Path) -> ExitCode {
+    let wasm = match std::fs::read(path) {
+        Ok(w) => w,
+        Err(e) => return fail(&format!("{}: {e}", path.display())),
+    };
+    println!("{}", path.display());
+    println!("  size     {} bytes", wasm.len());
+    println!(
+        "  sha256   {}",
+        attest::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(&wasm))
+    );
+    match attest::manifest::read(&wasm) {
+        Ok(m) => {
+            let (from, until) = m.effective();
+            println!(
+                "  manifest {} {} [{}] ABI v{}",
+                m.id, m.version, m.instrument, m.abi
+            );
+            println!("  title    {}", m.title);
+            println!(
+                "  request  {}",
+                match m.request {
+                    attest::manifest::RequestForm::Full => "full (the plug-in decodes it)",
+                    attest::manifest::RequestForm::View => "view (read in place)",
+                }
+            );
+            if let Some(fields) = &m.text_fields {
+                println!(
+                    "  text     {} (the host withholds every other text field)",
+                    if fields.is_empty() {
+                        "none".into()
+                    } else {
+                        fields.join(", ")
+                    }
+                );
+            }
+            println!(
+                "  data     {}",
+                if m.data.is_empty() {
+                    "none".into()
+                } else {
+                    m.data.join(", ")
+                }
+            );
+            println!("  rules    {}", m.rules.join(", "));
+            if from.is_some() || until.is_some() {
+                println!(
+                    "  in force {} to {}",
+                    from.map_or("-".into(), |d| d.to_string()),
+                    until.map_or("-".into(), |d| d.to_string())
+                );
+            }
+        }
+        Err(e) => println!("  manifest: {e}"),
+    }
+    let mut imports = Vec::new();
+    let mut exports = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(&wasm) {
+        match payload {
+            Ok(wasmparser::Payload::ImportSection(s)) => {
+                for i in s.into_imports().flatten() {
+                    imports.push(format!("{}.{}", i.module, i.name));
+                }
+            }
+            Ok(wasmparser::Payload::ExportSection(s)) => {
+                for e in s.into_iter().flatten() {
+                    exports.push(e.name.to_string());
+                }
+            }
+            Err(e) => {
+                println!("  not a valid module: {e}");
+                return ExitCode::from(2);
+            }
+            _ => {}
+        }
+    }
+    println!("  exports  {}", exports.join(", "));
+    println!(
+        "  imports  {}",
+        if imports.is_empty() {
+            "none".into()
+        } else {
+            imports.join(", ")
+        }
+    );
+    let verdict = attest::sandbox::Sandbox::new(attest::sandbox::Limits::default())
+        .map_err(|f| f.to_string())
+        .and_then(|sandbox| {
+            let mut data = Vec::new();
+            attest_rules::abi::codec::encode(
+                &attest_rules::reference::ReferenceData::default(),
+                &mut data,
+            );
+            sandbox
+                .load(&wasm, data)
+                .map(|_| ())
+                .map_err(|f| f.fault.to_string())
+        });
+    match verdict {
+        Ok(()) => {
+            println!("  sandbox  accepted (ABI exports present, initialises)");
+            // Why a plug-in's fresh instances cost more than its peers'
+            // is otherwise invisible to its author (docs/abi.md).
+            match attest::snapshot::Plan::of(&wasm) {
+                Ok(_) => println!(
+                    "  frozen   yes: fresh instances start from it as initialised, and are set back to it after each application"
+                ),
+                Err(why) => println!("  frozen   no, each fresh instance runs attest_init: {why}"),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            println!("  sandbox  refused: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub fn list(config: Option<&Path>) -> ExitCode {
+    let screener = match screener(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    for entry in screener.registry() {
+        let states: Vec<String> = entry.states.iter().map(ToString::to_string).collect();
+        let roles: Vec<&str> = entry.roles.iter().map(|r| r.as_str()).collect();
+        match &entry.plugin {
+            Loaded::Ready(p) => {
+                let m = &p.manifest;
+                let (from, until) = m.effective();
+                let window = match (from, until) {
+                    (None, None) => "always".to_string(),
+                    (f, u) => format!(
+                        "{} to {}",
+                        f.map_or("-".into(), |d| d.to_string()),
+                        u.map_or("-".into(), |d| d.to_string())
+                    ),
+                };
+                println!(
+                    "{} {} [{}] ABI v{} ({})",
+                    m.id, m.version, m.instrument, m.abi, entry.origin
+                );
+                println!("  {}", m.title);
+                println!("  sha256 {} (pinned)", p.sha256);
+                println!(
+                    "  serves {} as {}; in force {window}",
+                    states.join(", "),
+                    roles.join(", ")
+                );
+                println!(
+                    "  data: {}",
+                    if m.data.is_empty() {
+                        "none".into()
+                    } else {
+                        m.data.join(", ")
+                    }
+                );
+                println!("  rules: {}", m.rules.join(", "));
+            }
+            Loaded::Broken {
+                id,
+                origin,
+                sha256,
+                fault,
+                ..
+            } => {
+                println!("{id} (from {origin}) NOT LOADED: {fault}\n  sha256 {sha256}");
+            }
+        }
+    }
+    for set in &screener.library().sets {
+        println!(
+            "data {}: {} entries ({} marked unverified), sha256 {}",
+            set.name, set.entries, set.unverified, set.sha256
+        );
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,126 @@
+//! `attest register`: verify the hash chain, export the applications,
+//! show one application's history.
+
+use super::files::distinct_files;
+use crate::{count, fail, OutputFormat, RegisterCommand};
+use attest::progress::Progress;
+use attest::register::{self, Register, Verification};
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
+    if !path.exists() {
+        return fail(&format!(
+            "{}: no decision register here (record with --record)",
+            path.display()
+        ));
+    }
+    let register = match Register::open_existing(path).map_err(|e| fail(&e)) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    // A progress line on a terminal: ten years of records take a while.
+    let mut progress = {
+        let enabled = std::io::stderr().is_terminal();
+        let total = if enabled {
+            register.newest_seq().ok()
+        } else {
+            None
+        };
+        Progress::new(total, 0, enabled)
+    };
+    match command {
+        RegisterCommand::Verify => {
+            let verified = register.verify(&mut progress);
+            progress.finish();
+            match verified {
+                Ok(Verification::Intact { records, head }) => {
+                    println!(
+                        "{}: {}, chain intact; head {head}",
+                        path.display(),
+                        count(records, "record")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Ok(Verification::Broken { seq, reason }) => {
+                    println!("{}: record {seq}: {reason}", path.display());
+                    ExitCode::from(3)
+                }
+                Err(e) => fail(&e),
+            }
+        }
+        RegisterCommand::Export { out, every_record } => {
+            let output = out
+                .as_ref()
+                .map_or("standard output".into(), |p| p.display().to_string());
+            if let Some(p) = &out {
+                if let Err(e) = distinct_files(&[("--register", path), ("--out", p)]) {
+                    return fail(&e);
+                }
+            }
+            let mut sink: Box<dyn Write> = match out {
+                Some(p) => match std::fs::File::create(&p) {
+                    Ok(f) => Box::new(std::io::BufWriter::new(f)),
+                    Err(e) => return fail(&format!("{output}: {e}")),
+                },
+                None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+            };
+            let exported = register.export(&mut sink, every_record, &mut progress);
+            progress.finish();
+            match exported.and_then(|n| {
+                sink.flush()
+                    .map(|_| n)
+                    .map_err(register::ExportError::Output)
+            }) {
+                Ok(n) if every_record => {
+                    eprintln!("exported {}", count(n, "record"));
+                    ExitCode::SUCCESS
+                }
+                Ok(n) => {
+                    let records = register.newest_seq().unwrap_or(n);
+                    eprintln!(
+                        "exported {} from {} \
+                         (each distinct application once; --every-record for all)",
+                        count(n, "application"),
+                        count(records, "record")
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(register::ExportError::Output(e)) => fail(&format!("{output}: {e}")),
+                Err(e) => fail(&e),
+            }
+        }
+        RegisterCommand::Show {
+            application,
+            format,
+        } => match register.history(&application) {
+            Ok(entries) if entries.is_empty() => {
+                fail(&format!("no record of application {application}"))
+            }
+            Ok(entries) => {
+                for e in entries {
+                    let decision: serde_json::Value =
+                        serde_json::from_str(&e.decision).unwrap_or_default();
+                    match format {
+                        OutputFormat::Json => println!(
+                            "{}",
+                            serde_json::json!({"seq": e.seq, "recorded_at": e.recorded_at, "hash": e.hash, "decision": decision})
+                        ),
+                        OutputFormat::Text => println!(
+                            "#{} recorded {}  {} as of {}  ({} findings)  hash {}",
+                            e.seq,
+                            e.recorded_at,
+                            decision["outcome"].as_str().unwrap_or("?"),
+                            decision["as_of"].as_str().unwrap_or("?"),
+                            decision["findings"].as_array().map_or(0, Vec::len),
+                            &e.hash[..16]
+                        ),
+                    }
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+    }
+}

@@ -228,21 +228,10 @@ pub fn inspect(path: &Path) -> ExitCode {
             if let Some(fields) = &m.text_fields {
                 println!(
                     "  text     {} (the host withholds every other text field)",
-                    if fields.is_empty() {
-                        "none".into()
-                    } else {
-                        fields.join(", ")
-                    }
+                    listed(fields)
                 );
             }
-            println!(
-                "  data     {}",
-                if m.data.is_empty() {
-                    "none".into()
-                } else {
-                    m.data.join(", ")
-                }
-            );
+            println!("  data     {}", listed(&m.data));
             println!("  rules    {}", m.rules.join(", "));
             if from.is_some() || until.is_some() {
                 println!(
@@ -348,14 +337,7 @@ pub fn list(config: Option<&Path>) -> ExitCode {
                     states.join(", "),
                     roles.join(", ")
                 );
-                println!(
-                    "  data: {}",
-                    if m.data.is_empty() {
-                        "none".into()
-                    } else {
-                        m.data.join(", ")
-                    }
-                );
+                println!("  data: {}", listed(&m.data));
                 println!("  rules: {}", m.rules.join(", "));
             }
             Loaded::Broken {
@@ -376,4 +358,12 @@ pub fn list(config: Option<&Path>) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// Names separated by commas, or "none".
+fn listed(names: &[String]) -> String {
+    match names {
+        [] => "none".into(),
+        _ => names.join(", "),
+    }
 }

@@ -525,18 +525,45 @@ fn register_with_five(name: &str) -> (Scratch, PathBuf) {
     let dir = workdir(name);
     let register = dir.join("register.sqlite");
     let apps = generate(&dir, 5, 9);
-    assert!(attest(&[
+    let run = attest(&[
         "batch",
         &apps,
         "--out",
         s(&dir.join("d.jsonl")),
         "--record",
         "--register",
-        s(&register)
-    ])
-    .status
-    .success());
+        s(&register),
+    ]);
+    assert!(run.status.success());
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(said.contains("0 invalid; 5 recorded"), "{said}");
     (dir, register)
+}
+
+/// The same batch recorded twice is in the register once, and the second
+/// run says so instead of leaving the analyst to wonder why the register
+/// did not grow.
+#[test]
+fn a_run_recorded_again_says_its_decisions_are_already_in_the_register() {
+    let (dir, register) = register_with_five("recorded-again");
+    let apps = dir.join("apps.jsonl");
+    let out = dir.join("again.jsonl");
+    let run = attest(&[
+        "batch",
+        s(&apps),
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(run.status.success());
+    let said = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        said.contains("; 0 recorded (5 already in the register from a run with the same"),
+        "{said}"
+    );
+    assert!(register_count(&register).contains("5 records, chain intact"));
 }
 
 /// Opens the register behind Attest's back, as a tamperer would, dropping

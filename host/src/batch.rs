@@ -140,6 +140,11 @@ pub struct Summary {
     /// status reports, so that a resumed run's covers the whole output as
     /// an uninterrupted run's would.
     pub resumed_invalid: u64,
+    /// Decisions appended to the register (`--record`).
+    pub recorded: u64,
+    /// Decisions the register already held from the same run (the same
+    /// arguments, configuration and data): not appended again.
+    pub already_recorded: u64,
 }
 
 impl Summary {
@@ -165,6 +170,17 @@ impl fmt::Display for Summary {
                 write!(f, ", {} of them invalid", self.resumed_invalid)?;
             }
             f.write_str(", resumed after them)")?;
+        }
+        if self.recorded + self.already_recorded > 0 {
+            write!(f, "; {} recorded", self.recorded)?;
+        }
+        if self.already_recorded > 0 {
+            write!(
+                f,
+                " ({} already in the register from a run with the same arguments, \
+                 configuration and data)",
+                self.already_recorded
+            )?;
         }
         Ok(())
     }
@@ -417,6 +433,7 @@ pub fn run(
                     &key,
                     &mut seq,
                     &screened,
+                    &mut summary,
                 );
                 if let Err(e) = written {
                     failure = Some(e);
@@ -464,6 +481,7 @@ fn write_chunk(
     key: &str,
     seq: &mut u64,
     screened: &Screened,
+    summary: &mut Summary,
 ) -> Result<(), BatchError> {
     let register_err = |e: crate::register::RegisterError| {
         BatchError::Io("decision register".into(), io::Error::other(e.0))
@@ -476,8 +494,13 @@ fn write_chunk(
                 // Decisions are serde_json output: always UTF-8.
                 let decision = std::str::from_utf8(text).unwrap_or_default();
                 let run = format!("{key}:{}", *seq + i as u64);
-                reg.append(id, input_sha, app, decision, Some(&run))
+                let appended = reg
+                    .append(id, input_sha, app, decision, Some(&run))
                     .map_err(register_err)?;
+                match appended {
+                    Some(_) => summary.recorded += 1,
+                    None => summary.already_recorded += 1,
+                }
             }
             start = line.end;
         }

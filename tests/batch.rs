@@ -679,7 +679,7 @@ fn screen_record_and_register_export_and_show_round_trip() {
     let dir = workdir("export");
     let register = dir.join("register.sqlite");
     let example = format!("{EXAMPLES}/xa-kp-ammunition.toml");
-    for _ in 0..2 {
+    for seq in 1..=2 {
         let out = attest(&[
             "screen",
             "--record",
@@ -690,6 +690,12 @@ fn screen_record_and_register_export_and_show_round_trip() {
             &example,
         ]);
         assert!(out.status.success());
+        // The officer is told the record's number, for the case file.
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            said.contains(&format!("recorded as record {seq} of ")),
+            "{said}"
+        );
     }
     let show = attest(&[
         "register",

@@ -658,6 +658,7 @@ fn screen(
         Ok(s) => s,
         Err(code) => return code,
     };
+    let register_path = register;
     let mut register = match register.map(open_register).transpose() {
         Ok(r) => r,
         Err(code) => return code,
@@ -674,11 +675,20 @@ fn screen(
         if let Some(reg) = register.as_mut() {
             let app = serde_json::to_string(&parsed.application).unwrap_or_default();
             let id = &parsed.application.id;
-            if let Err(e) = reg
+            let appended = reg
                 .append(id, &decision.provenance.input_sha256, &app, &compact, None)
-                .and_then(|_| reg.commit())
-            {
-                return fail(&e);
+                .and_then(|seq| reg.commit().map(|()| seq));
+            match (appended, register_path) {
+                // The record's number is what a case file cites.
+                (Ok(Some(seq)), Some(at)) => {
+                    eprintln!(
+                        "{}: recorded as record {seq} of {}",
+                        path.display(),
+                        at.display()
+                    )
+                }
+                (Ok(_), _) => {}
+                (Err(e), _) => return fail(&e),
             }
         }
         match format {

@@ -248,6 +248,14 @@ fn a_record_over_a_mebibyte_is_an_error_record_and_the_rest_is_screened() {
 /// Starts a batch, waits until it has written at least `lines` lines, then
 /// kills it (SIGKILL: no chance to clean up).
 fn kill_midway(args: &[&str], out: &Path, lines: usize) {
+    let mut child = running(args, out, lines);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Starts a batch and returns it, still running, once it has written at
+/// least `lines` lines.
+fn running(args: &[&str], out: &Path, lines: usize) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
         .args(args)
         .stdout(Stdio::null())
@@ -260,7 +268,7 @@ fn kill_midway(args: &[&str], out: &Path, lines: usize) {
             .map(|b| b.iter().filter(|&&c| c == b'\n').count())
             .unwrap_or(0);
         if written >= lines {
-            break;
+            return child;
         }
         assert!(
             started.elapsed() < Duration::from_secs(60),
@@ -272,8 +280,39 @@ fn kill_midway(args: &[&str], out: &Path, lines: usize) {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+}
+
+/// A second run on the same `--out` while the first writes it (another
+/// terminal, an overlapping scheduled job) is refused: it used to resume
+/// after whatever it found and write the rest again beside the first.
+#[test]
+fn a_second_run_on_an_output_being_written_is_refused() {
+    let dir = workdir("locked-out");
+    // Enough for the first run to take seconds, the second's start far less.
+    let apps = generate(&dir, 40_000, 19);
+    let out = dir.join("out.jsonl");
+    let args = ["batch", &apps, "--out", s(&out), "--jobs", "1"];
+    let mut first = running(&args, &out, 256);
+    let second = attest(&args);
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the first run still writes"
+    );
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("is being written by another `attest batch` run"),
+        "{err}"
+    );
+    // Only the first run wrote: each application once, in input order.
+    let text = std::fs::read_to_string(&out).unwrap();
+    let complete = text.split_inclusive('\n').filter(|l| l.ends_with('\n'));
+    for (n, line) in complete.enumerate() {
+        let d: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(d["application"], format!("GEN-19-{n:09}"));
+    }
 }
 
 #[test]

@@ -29,7 +29,6 @@ use attest_rules::Outcome;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::OpenOptions;
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -332,11 +331,8 @@ pub fn run(
             None,
         ),
         Output::File(path) => {
-            let resume = resume::resume_point(path, &fingerprint, opts.restart, recorded)?;
-            let file = OpenOptions::new()
-                .append(true)
-                .open(path)
-                .map_err(io_err(path.display().to_string()))?;
+            let (file, existed) = resume::claim(path)?;
+            let resume = resume::resume_point(path, existed, &fingerprint, opts.restart, recorded)?;
             // No buffer of our own: each chunk's decisions (about 700 KB)
             // go to the file in one write instead of being copied into a
             // buffer first (less CPU for two workers, docs/performance.md).

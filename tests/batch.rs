@@ -445,6 +445,22 @@ fn resuming_after_the_input_changed_is_refused_and_the_output_kept() {
     assert_eq!(std::fs::read_to_string(&out).unwrap(), complete);
 }
 
+/// `--out -` is standard output, as `-` is standard input: no file named
+/// `-` (and `-.batch`) appears in the working directory.
+#[test]
+fn out_dash_is_standard_output() {
+    let dir = workdir("out-dash");
+    let apps = generate(&dir, 3, 21);
+    let run = Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(["batch", &apps, "--out", "-"])
+        .current_dir(&*dir)
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    assert_eq!(String::from_utf8(run.stdout).unwrap().lines().count(), 3);
+    assert!(!dir.join("-").exists() && !dir.join("-.batch").exists());
+}
+
 #[test]
 fn a_directory_of_application_files_is_a_batch_input() {
     let out = attest(&["batch", EXAMPLES, "--quiet"]);

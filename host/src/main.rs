@@ -123,7 +123,8 @@ enum Command {
         /// Applications: a JSON Lines file, `-` for standard input, or a
         /// folder of .toml/.json files (in name order)
         input: PathBuf,
-        /// Write decisions here (default: standard output, not resumable).
+        /// Write decisions here (default, or `-`: standard output, not
+        /// resumable).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Worker threads, at least 1 (default: all cores).
@@ -469,6 +470,11 @@ fn run_batch(
     register: Option<&Path>,
     report: Option<(PathBuf, Option<PathBuf>)>,
 ) -> ExitCode {
+    // `--out -` is standard output, as `-` is standard input.
+    let out = out.filter(|p| p != Path::new("-"));
+    if report.is_some() && out.is_none() {
+        return fail(&"--baseline compares the decisions written to --out FILE; give one");
+    }
     let mut files: Vec<(&str, &Path)> = Vec::new();
     if input != Path::new("-") && !input.is_dir() {
         files.push(("the input", input));

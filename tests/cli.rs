@@ -400,6 +400,33 @@ fn a_closed_standard_output_ends_the_process_quietly() {
     }
 }
 
+/// Standard output on a full disk: an error naming it and status 1, not
+/// a panic from `println!`; `gen --out` names its file.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_standard_output_is_an_error_that_says_so() {
+    for args in [
+        &["screen", &example("xa-kp-ammunition.toml")][..],
+        &["policy", "list"][..],
+        &["gen", "--count", "3"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_attest"))
+            .args(args)
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains("standard output: No space left on device"),
+            "{args:?}: {err}"
+        );
+    }
+    let out = attest(&["gen", "--count", "3", "--out", "/dev/full"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("/dev/full: No space left on device"), "{err}");
+}
+
 #[test]
 fn batch_refuses_zero_workers_or_too_many_and_says_why() {
     let out = attest(&["batch", &example("xa-kp-ammunition.toml"), "--jobs", "0"]);

@@ -1,5 +1,18 @@
 //! The `attest` command line.
 
+/// `println!` that does not panic: standard output that cannot be written
+/// (a full disk, a device gone) ends the process with a message and
+/// status 1, as any other failure does. A closed pipe ends it earlier, by
+/// SIGPIPE (`quiet_on_closed_output`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            $crate::stdout_failed(e)
+        }
+    }};
+}
+
 mod cli;
 
 use attest::application::{self, Format};
@@ -452,6 +465,11 @@ fn main() -> ExitCode {
     }
 }
 
+fn stdout_failed(e: std::io::Error) -> ! {
+    eprintln!("attest: standard output: {e}");
+    std::process::exit(1)
+}
+
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
     eprintln!("attest: {e}");
     ExitCode::from(1)
@@ -557,23 +575,24 @@ fn diff(before: &Path, after: &Path, changes: Option<&Path>) -> ExitCode {
 }
 
 fn generate(count: u64, seed: u64, out: Option<&Path>) -> ExitCode {
+    let output = out.map_or("standard output".into(), |p| p.display().to_string());
     let mut sink: Box<dyn Write> = match out {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(&format!("{}: {e}", p.display())),
+            Err(e) => return fail(&format!("{output}: {e}")),
         },
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     for n in 0..count {
         let app = attest::workload::application(seed, n);
         let line = serde_json::to_string(&app).unwrap_or_default();
-        if writeln!(sink, "{line}").is_err() {
-            return ExitCode::from(1);
+        if let Err(e) = writeln!(sink, "{line}") {
+            return fail(&format!("{output}: {e}"));
         }
     }
     match sink.flush() {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+        Err(e) => fail(&format!("{output}: {e}")),
     }
 }
 
@@ -698,9 +717,9 @@ fn screen(
             }
         }
         match format {
-            OutputFormat::Json if files.len() == 1 => println!("{}", decision.to_json()),
-            OutputFormat::Json => println!("{compact}"),
-            OutputFormat::Text => println!("{}", decision.to_text()),
+            OutputFormat::Json if files.len() == 1 => say!("{}", decision.to_json()),
+            OutputFormat::Json => say!("{compact}"),
+            OutputFormat::Text => say!("{}", decision.to_text()),
         }
     }
     if ok {
@@ -714,7 +733,7 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut ok = true;
     for path in files {
         match load(path, strict) {
-            Some(_) => println!("{}: valid", path.display()),
+            Some(_) => say!("{}: valid", path.display()),
             None => ok = false,
         }
     }

@@ -24,7 +24,7 @@ pub fn keygen(out: &Path) -> ExitCode {
         .and_then(|_| std::fs::write(with_suffix(out, ".pub"), format!("{public}\n")));
     match written {
         Ok(()) => {
-            println!("{public}");
+            say!("{public}");
             eprintln!(
                 "secret key in {} (keep it private); public key in {}.pub",
                 out.display(),
@@ -52,7 +52,7 @@ pub fn sign(module: &Path, key: &Path, out: Option<&Path>) -> ExitCode {
             .map_err(|e| attest::signing::SigningError(e.to_string()))
     }) {
         Ok(()) => {
-            println!("signed {} -> {}", module.display(), out.display());
+            say!("signed {} -> {}", module.display(), out.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -91,7 +91,7 @@ pub fn verify(
     };
     match attest::signing::verify(&wasm, &sig, &trusted) {
         Ok(key) => {
-            println!("{}: signature valid, signed by {key}", module.display());
+            say!("{}: signature valid, signed by {key}", module.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&format!("{}: {e}", module.display())),
@@ -109,9 +109,9 @@ pub fn new(dir: &Path, name: &str, state: &str) -> ExitCode {
     match attest::authoring::scaffold(dir, name, country) {
         Ok(files) => {
             for f in files {
-                println!("created {}", f.display());
+                say!("created {}", f.display());
             }
-            println!("next: attest policy build {name} && attest policy test {name}");
+            say!("next: attest policy build {name} && attest policy test {name}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -186,7 +186,9 @@ pub fn test(
         };
         match attest::authoring::run_fixtures(&wasm, &dir.join(&name).join("fixtures"), &config) {
             Ok(report) => {
-                print!("{}", report.render());
+                if let Err(e) = std::io::stdout().write_all(report.render().as_bytes()) {
+                    crate::stdout_failed(e)
+                }
                 ok &= report.failed() == 0 && (!require_coverage || report.unreached().is_empty());
             }
             Err(e) => return fail(&e),
@@ -204,21 +206,24 @@ pub fn inspect(path: &Path) -> ExitCode {
         Ok(w) => w,
         Err(e) => return fail(&format!("{}: {e}", path.display())),
     };
-    println!("{}", path.display());
-    println!("  size     {} bytes", wasm.len());
-    println!(
+    say!("{}", path.display());
+    say!("  size     {} bytes", wasm.len());
+    say!(
         "  sha256   {}",
         attest::reference::hex(&<sha2::Sha256 as sha2::Digest>::digest(&wasm))
     );
     match attest::manifest::read(&wasm) {
         Ok(m) => {
             let (from, until) = m.effective();
-            println!(
+            say!(
                 "  manifest {} {} [{}] ABI v{}",
-                m.id, m.version, m.instrument, m.abi
+                m.id,
+                m.version,
+                m.instrument,
+                m.abi
             );
-            println!("  title    {}", m.title);
-            println!(
+            say!("  title    {}", m.title);
+            say!(
                 "  request  {}",
                 match m.request {
                     attest::manifest::RequestForm::Full => "full (the plug-in decodes it)",
@@ -226,22 +231,22 @@ pub fn inspect(path: &Path) -> ExitCode {
                 }
             );
             if let Some(fields) = &m.text_fields {
-                println!(
+                say!(
                     "  text     {} (the host withholds every other text field)",
                     listed(fields)
                 );
             }
-            println!("  data     {}", listed(&m.data));
-            println!("  rules    {}", m.rules.join(", "));
+            say!("  data     {}", listed(&m.data));
+            say!("  rules    {}", m.rules.join(", "));
             if from.is_some() || until.is_some() {
-                println!(
+                say!(
                     "  in force {} to {}",
                     from.map_or("-".into(), |d| d.to_string()),
                     until.map_or("-".into(), |d| d.to_string())
                 );
             }
         }
-        Err(e) => println!("  manifest: {e}"),
+        Err(e) => say!("  manifest: {e}"),
     }
     let mut imports = Vec::new();
     let mut exports = Vec::new();
@@ -258,14 +263,14 @@ pub fn inspect(path: &Path) -> ExitCode {
                 }
             }
             Err(e) => {
-                println!("  not a valid module: {e}");
+                say!("  not a valid module: {e}");
                 return ExitCode::from(2);
             }
             _ => {}
         }
     }
-    println!("  exports  {}", exports.join(", "));
-    println!(
+    say!("  exports  {}", exports.join(", "));
+    say!(
         "  imports  {}",
         if imports.is_empty() {
             "none".into()
@@ -288,19 +293,19 @@ pub fn inspect(path: &Path) -> ExitCode {
         });
     match verdict {
         Ok(()) => {
-            println!("  sandbox  accepted (ABI exports present, initialises)");
+            say!("  sandbox  accepted (ABI exports present, initialises)");
             // Why a plug-in's fresh instances cost more than its peers'
             // is otherwise invisible to its author (docs/abi.md).
             match attest::snapshot::Plan::of(&wasm) {
-                Ok(_) => println!(
+                Ok(_) => say!(
                     "  frozen   yes: fresh instances start from it as initialised, and are set back to it after each application"
                 ),
-                Err(why) => println!("  frozen   no, each fresh instance runs attest_init: {why}"),
+                Err(why) => say!("  frozen   no, each fresh instance runs attest_init: {why}"),
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            println!("  sandbox  refused: {e}");
+            say!("  sandbox  refused: {e}");
             ExitCode::from(2)
         }
     }
@@ -326,19 +331,23 @@ pub fn list(config: Option<&Path>) -> ExitCode {
                         u.map_or("-".into(), |d| d.to_string())
                     ),
                 };
-                println!(
+                say!(
                     "{} {} [{}] ABI v{} ({})",
-                    m.id, m.version, m.instrument, m.abi, entry.origin
+                    m.id,
+                    m.version,
+                    m.instrument,
+                    m.abi,
+                    entry.origin
                 );
-                println!("  {}", m.title);
-                println!("  sha256 {} (pinned)", p.sha256);
-                println!(
+                say!("  {}", m.title);
+                say!("  sha256 {} (pinned)", p.sha256);
+                say!(
                     "  serves {} as {}; in force {window}",
                     states.join(", "),
                     roles.join(", ")
                 );
-                println!("  data: {}", listed(&m.data));
-                println!("  rules: {}", m.rules.join(", "));
+                say!("  data: {}", listed(&m.data));
+                say!("  rules: {}", m.rules.join(", "));
             }
             Loaded::Broken {
                 id,
@@ -347,14 +356,17 @@ pub fn list(config: Option<&Path>) -> ExitCode {
                 fault,
                 ..
             } => {
-                println!("{id} (from {origin}) NOT LOADED: {fault}\n  sha256 {sha256}");
+                say!("{id} (from {origin}) NOT LOADED: {fault}\n  sha256 {sha256}");
             }
         }
     }
     for set in &screener.library().sets {
-        println!(
+        say!(
             "data {}: {} entries ({} marked unverified), sha256 {}",
-            set.name, set.entries, set.unverified, set.sha256
+            set.name,
+            set.entries,
+            set.unverified,
+            set.sha256
         );
     }
     ExitCode::SUCCESS

@@ -36,7 +36,7 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
             progress.finish();
             match verified {
                 Ok(Verification::Intact { records, head }) => {
-                    println!(
+                    say!(
                         "{}: {}, chain intact; head {head}",
                         path.display(),
                         count(records, "record")
@@ -44,7 +44,7 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Ok(Verification::Broken { seq, reason }) => {
-                    println!("{}: record {seq}: {reason}", path.display());
+                    say!("{}: record {seq}: {reason}", path.display());
                     ExitCode::from(3)
                 }
                 Err(e) => fail(&e),
@@ -103,11 +103,11 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
                     let decision: serde_json::Value =
                         serde_json::from_str(&e.decision).unwrap_or_default();
                     match format {
-                        OutputFormat::Json => println!(
+                        OutputFormat::Json => say!(
                             "{}",
                             serde_json::json!({"seq": e.seq, "recorded_at": e.recorded_at, "hash": e.hash, "decision": decision})
                         ),
-                        OutputFormat::Text => println!(
+                        OutputFormat::Text => say!(
                             "#{} recorded {}  {} as of {}  ({} findings)  hash {}",
                             e.seq,
                             e.recorded_at,

@@ -121,6 +121,40 @@ fn the_ammunition_to_kp_example_is_denied_under_the_un_embargo() {
     assert!(f["message"].as_str().unwrap().contains("S/RES/"), "{f}");
 }
 
+/// `attest screen -` reads one application from standard input, TOML or
+/// JSON by its first character, and decides as it does for the file.
+#[test]
+fn an_application_on_standard_input_screens_as_its_file() {
+    use std::io::Write as _;
+    let toml = std::fs::read_to_string(example("xa-kp-ammunition.toml")).unwrap();
+    let value: toml::Value = toml::from_str(&toml).unwrap();
+    let mut as_json = serde_json::to_value(&value).unwrap();
+    as_json["submitted"] = "2026-10-02".into();
+    let file = attest(&[
+        "screen",
+        "--format",
+        "json",
+        &example("xa-kp-ammunition.toml"),
+    ]);
+    for text in [toml, as_json.to_string()] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
+            .args(["screen", "--format", "json", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(out.stdout, file.stdout);
+    }
+}
+
 #[test]
 fn a_json_file_with_a_byte_order_mark_screens_as_without_one() {
     let value: toml::Value =

@@ -33,6 +33,17 @@ impl Format {
         }
     }
 
+    /// From the text itself, for a document with no name (standard
+    /// input): JSON if it starts with `{`, after any byte order mark and
+    /// white space; anything else is read as TOML.
+    pub fn sniff(bytes: &[u8]) -> Format {
+        let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        match text.trim_ascii_start().first() {
+            Some(b'{') => Format::Json,
+            _ => Format::Toml,
+        }
+    }
+
     /// The format's name in messages.
     pub fn name(self) -> &'static str {
         match self {

@@ -23,7 +23,7 @@ use attest::sandbox::Isolation;
 use attest::screen::Screener;
 use attest_rules::model::Date;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// A batch parses, validates and serialises millions of small JSON
 /// documents: most of its time outside the sandbox is allocation, which
@@ -93,7 +93,8 @@ enum Command {
     /// The outcome is approve, refer (an officer must decide) or deny.
     /// With several files and --format json, one decision per line.
     Screen {
-        /// Application files, TOML or JSON (by extension: .json is JSON).
+        /// Application files, TOML or JSON (by extension: .json is JSON);
+        /// `-` reads one from standard input (JSON if it starts with `{`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// `text` for an officer (findings grouped by outcome, with
@@ -209,7 +210,8 @@ enum Command {
     },
     /// Check applications against the format without screening them.
     Validate {
-        /// Application files, TOML or JSON (by extension: .json is JSON)
+        /// Application files, TOML or JSON (by extension: .json is JSON);
+        /// `-` reads one from standard input (JSON if it starts with `{`)
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Treat unknown fields as errors instead of warnings.
@@ -628,27 +630,37 @@ fn screener_with(
 
 /// Reads and validates one file, printing its problems.
 fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
-    let name = path.display();
+    let stdin = path == Path::new("-");
+    let name = match stdin {
+        true => "standard input".into(),
+        false => path.display().to_string(),
+    };
     if path.is_dir() {
         eprintln!("{name}: a folder; name its files ({name}/*.toml) or use `attest batch {name}`");
         return None;
     }
-    let text = match std::fs::metadata(path) {
-        Ok(m) if m.len() > application::MAX_DOCUMENT_BYTES as u64 => {
-            for p in application::too_large().problems {
-                eprintln!("{name}: {p}");
-            }
-            return None;
-        }
-        _ => match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("{name}: cannot read: {e}");
-                return None;
-            }
-        },
+    // One byte past the limit tells a document that is too large.
+    let limit = application::MAX_DOCUMENT_BYTES as u64 + 1;
+    let mut bytes = Vec::new();
+    let read = match stdin {
+        true => std::io::stdin().lock().take(limit).read_to_end(&mut bytes),
+        false => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes)),
     };
-    match application::parse(&text, Format::from_path(path), strict) {
+    if let Err(e) = read {
+        eprintln!("{name}: cannot read: {e}");
+        return None;
+    }
+    if bytes.len() > application::MAX_DOCUMENT_BYTES {
+        for p in application::too_large().problems {
+            eprintln!("{name}: {p}");
+        }
+        return None;
+    }
+    let format = match stdin {
+        true => Format::sniff(&bytes),
+        false => Format::from_path(path),
+    };
+    match application::parse_bytes(&bytes, format, strict) {
         Ok(parsed) => {
             for w in &parsed.warnings {
                 eprintln!("{name}: warning: {w}");

@@ -127,7 +127,8 @@ pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, Applica
     }
     let tree = match format {
         Format::Json => Node::from_json(text).map_err(|e| document_error(format.name(), e)),
-        Format::Toml => Node::from_toml(text).map_err(|e| document_error(format.name(), e)),
+        Format::Toml => Node::from_toml(text)
+            .map_err(|e| document_error(format.name(), document::toml_error(text, &e))),
     }?;
     validate(&tree, strict)
 }

@@ -217,7 +217,7 @@ impl Config {
             message,
         };
         let file: ConfigFile = toml::from_str(text)
-            .map_err(|e| err(String::new(), e.to_string().trim().replace('\n', " ")))?;
+            .map_err(|e| err(String::new(), crate::document::toml_error(text, &e)))?;
         let limits = limits(file.limits).map_err(|(p, m)| err(format!("limits.{p}"), m))?;
         let mut data = Vec::new();
         for (name, path) in file.data {

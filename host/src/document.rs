@@ -224,9 +224,39 @@ impl<'de> Deserialize<'de> for Key<'de> {
     }
 }
 
+/// A TOML error as one line: `line 8, column 8: invalid value: integer
+/// `-1`, expected u64`. The toml crate's own text spans several lines
+/// (the line quoted, a caret under the column), which a message on one
+/// line of standard error, or in a batch's error record, cannot hold.
+pub fn toml_error(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    match e.span() {
+        Some(span) => {
+            let before = text.get(..span.start).unwrap_or(text);
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {message}")
+        }
+        None => message.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_toml_error_is_one_line_naming_line_and_column() {
+        let text = "[limits]\nfuel = -1\n";
+        let e = toml::from_str::<
+            std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>>,
+        >(text)
+        .unwrap_err();
+        assert_eq!(
+            toml_error(text, &e),
+            "line 2, column 8: invalid value: integer `-1`, expected u64"
+        );
+    }
 
     #[test]
     fn strings_without_escapes_borrow_from_the_text() {

@@ -206,6 +206,29 @@ fn outside_a_policies_workspace_new_and_build_say_to_pass_dir() {
     assert!(!elsewhere.exists(), "nothing is created");
 }
 
+/// `--module` naming another policy's module: said at once, rather than
+/// every fixture failing for a reason none of them names.
+#[test]
+fn testing_fixtures_against_another_policys_module_is_refused() {
+    let policies = root().join("policies");
+    let out = attest(&[
+        "policy",
+        "test",
+        "xa",
+        "--dir",
+        policies.to_str().unwrap(),
+        "--module",
+        policies.join("dist/xb.wasm").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown = text(&out);
+    assert!(
+        shown.contains("its manifest says policy xb, not xa, whose fixtures these are"),
+        "{shown}"
+    );
+    assert!(!shown.contains("FAIL"), "{shown}");
+}
+
 #[test]
 fn inspect_says_why_a_plug_in_is_not_frozen() {
     let dir = Scratch::new("inspect-frozen");

@@ -184,6 +184,17 @@ pub fn test(
                 ))
             }
         };
+        // `--module` naming another policy's module would fail every
+        // fixture for a reason no fixture names.
+        if let Ok(m) = attest::manifest::read(&wasm) {
+            if m.id != name {
+                return fail(&format!(
+                    "{}: its manifest says policy {}, not {name}, whose fixtures these are",
+                    wasm_path.display(),
+                    m.id
+                ));
+            }
+        }
         match attest::authoring::run_fixtures(&wasm, &dir.join(&name).join("fixtures"), &config) {
             Ok(report) => {
                 if let Err(e) = std::io::stdout().write_all(report.render().as_bytes()) {

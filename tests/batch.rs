@@ -200,6 +200,37 @@ fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_and_a_bom_are
     assert!(String::from_utf8_lossy(&run.stderr).contains("3 screened"));
 }
 
+/// Windows PowerShell 5 writes UTF-16 with `>`: the whole input is named
+/// as such, once, instead of an error record per line saying "invalid
+/// utf-8"; `screen` says the same of one file.
+#[test]
+fn a_utf16_input_is_named_as_such() {
+    let dir = workdir("utf16");
+    let apps = generate(&dir, 2, 22);
+    let text = std::fs::read_to_string(&apps).unwrap();
+    let utf16 = |text: &str| -> Vec<u8> {
+        let mut bytes = vec![0xFF, 0xFE];
+        bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        bytes
+    };
+    let input = dir.join("utf16.jsonl");
+    std::fs::write(&input, utf16(&text)).unwrap();
+    let run = attest(&["batch", s(&input)]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(run.stdout.is_empty());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        err.contains("UTF-16 text (byte order mark FF FE); save it as UTF-8"),
+        "{err}"
+    );
+    let one = dir.join("one.json");
+    std::fs::write(&one, utf16(text.lines().next().unwrap())).unwrap();
+    let run = attest(&["screen", s(&one)]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("UTF-16 text (byte order mark FF FE)"), "{err}");
+}
+
 /// A line without end (a binary file, a dump with no line breaks) is not
 /// read into memory whole: past 1 MiB it is an error record, and the
 /// records after it are screened. The same for a file of a folder input.

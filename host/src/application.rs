@@ -137,8 +137,26 @@ pub fn parse(text: &str, format: Format, strict: bool) -> Result<Parsed, Applica
 /// input, a file): bytes that are not UTF-8 are a problem with the
 /// document, reported like any other.
 pub fn parse_bytes(bytes: &[u8], format: Format, strict: bool) -> Result<Parsed, ApplicationError> {
+    if let Some(problem) = utf16(bytes) {
+        return Err(document_error(format.name(), problem));
+    }
     let text = std::str::from_utf8(bytes).map_err(|e| document_error(format.name(), e))?;
     parse(text, format, strict)
+}
+
+/// What is wrong with UTF-16 text, told by its byte order mark: Windows
+/// PowerShell 5 writes UTF-16 with `>` and `Out-File`, and byte by byte
+/// it is only "invalid utf-8 at index 0".
+pub fn utf16(bytes: &[u8]) -> Option<String> {
+    let mark = match bytes {
+        [0xFF, 0xFE, ..] => "FF FE",
+        [0xFE, 0xFF, ..] => "FE FF",
+        _ => return None,
+    };
+    Some(format!(
+        "UTF-16 text (byte order mark {mark}); save it as UTF-8 \
+         (PowerShell: Out-File -Encoding utf8)"
+    ))
 }
 
 /// Validates an already parsed document.

@@ -190,13 +190,15 @@ pub enum BatchError {
     Io(String, io::Error),
     /// The output exists but was written by a different run.
     NotResumable(String),
+    /// The input cannot be JSON Lines at all.
+    Input(String),
 }
 
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             BatchError::Io(what, e) => write!(f, "{what}: {e}"),
-            BatchError::NotResumable(m) => f.write_str(m),
+            BatchError::NotResumable(m) | BatchError::Input(m) => f.write_str(m),
         }
     }
 }

@@ -122,6 +122,11 @@ pub fn read_chunks(
                 let file = File::open(path).map_err(failed)?;
                 Box::new(BufReader::with_capacity(IO_BUFFER, file))
             };
+            // UTF-16 (PowerShell's `>`) has no line of UTF-8 in it: one
+            // message for the file rather than an error record per line.
+            if let Some(problem) = crate::application::utf16(reader.fill_buf().map_err(failed)?) {
+                return Err(BatchError::Input(format!("{}: {problem}", path.display())));
+            }
             let mut line = 0u64;
             // A line end within this many bytes, or the line is too long
             // to be an application (its `\r\n` is two of them).

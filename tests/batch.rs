@@ -231,6 +231,51 @@ fn a_utf16_input_is_named_as_such() {
     assert!(err.contains("UTF-16 text (byte order mark FF FE)"), "{err}");
 }
 
+/// A JSON array of applications, or one application pretty-printed over
+/// many lines, is not JSON Lines: one message, not an error record for
+/// every line. An array line further down is an invalid record as any.
+#[test]
+fn an_array_or_a_pretty_printed_document_is_not_taken_for_json_lines() {
+    let dir = workdir("not-json-lines");
+    let apps = generate(&dir, 2, 23);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&apps)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let array = serde_json::Value::Array(lines.clone());
+    for (name, text) in [
+        ("array.json", array.to_string()),
+        (
+            "pretty-array.json",
+            serde_json::to_string_pretty(&array).unwrap(),
+        ),
+        (
+            "pretty.json",
+            serde_json::to_string_pretty(&lines[0]).unwrap(),
+        ),
+    ] {
+        let input = dir.join(name);
+        std::fs::write(&input, text).unwrap();
+        let run = attest(&["batch", s(&input)]);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{name}: {err}");
+        assert!(run.stdout.is_empty(), "{name}");
+        assert!(
+            err.contains("line 1 starts a JSON array or a JSON document spread over lines"),
+            "{name}: {err}"
+        );
+    }
+    let later = dir.join("later.jsonl");
+    std::fs::write(&later, format!("{}\n{array}\n", lines[0])).unwrap();
+    let run = attest(&["batch", s(&later)]);
+    assert_eq!(
+        run.status.code(),
+        Some(2),
+        "one invalid record, the rest screened"
+    );
+}
+
 /// A line without end (a binary file, a dump with no line breaks) is not
 /// read into memory whole: past 1 MiB it is an error record, and the
 /// records after it are screened. The same for a file of a folder input.

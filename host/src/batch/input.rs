@@ -128,6 +128,7 @@ pub fn read_chunks(
                 return Err(BatchError::Input(format!("{}: {problem}", path.display())));
             }
             let mut line = 0u64;
+            let mut seen_record = false;
             // A line end within this many bytes, or the line is too long
             // to be an application (its `\r\n` is two of them).
             let cap = MAX_DOCUMENT_BYTES as u64 + 2;
@@ -149,6 +150,18 @@ pub fn read_chunks(
                 }
                 let end = start + line_len(&chunk.text[start..]);
                 let blank = !oversized && is_blank(&chunk.text[start..end]);
+                if !blank && !seen_record {
+                    seen_record = true;
+                    if !oversized && not_json_lines(&chunk.text[start..end]) {
+                        return Err(BatchError::Input(format!(
+                            "{}: line {line} starts a JSON array or a JSON document spread \
+                             over lines, not JSON Lines (one application per line): \
+                             `attest screen` takes one document, and `jq -c '.[]'` turns \
+                             an array into JSON Lines",
+                            path.display()
+                        )));
+                    }
+                }
                 if blank || skip > 0 {
                     skip -= u64::from(!blank);
                     chunk.text.truncate(start);
@@ -213,6 +226,16 @@ fn application_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, BatchError> 
         .collect();
     files.sort();
     Ok(files)
+}
+
+/// Whether the first record line shows a JSON array (`[`, `[{...`) or a
+/// document spread over lines (`{` alone), which JSON Lines cannot be:
+/// such a file used to give an error record for each of its lines (455
+/// for five pretty-printed applications). Later lines like these are
+/// invalid records like any other.
+fn not_json_lines(first: &[u8]) -> bool {
+    let line = first.trim_ascii();
+    line == b"{" || line.first() == Some(&b'[')
 }
 
 /// The length of a line read with its end: without `\n` or `\r\n`.

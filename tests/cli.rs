@@ -318,6 +318,15 @@ fn screening_a_json_lines_file_points_to_batch() {
 }
 
 #[test]
+fn screening_a_json_array_names_batch() {
+    let err = rejected("array", "json", "[{\"id\": \"A\"}]");
+    assert!(
+        err.contains("a JSON array: screen takes one application per file"),
+        "{err}"
+    );
+}
+
+#[test]
 fn screening_a_folder_names_its_files_or_batch() {
     let out = attest(&["screen", &example("")]);
     assert_eq!(out.status.code(), Some(2));

@@ -671,11 +671,16 @@ fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
             for p in &e.problems {
                 eprintln!("{name}: {p}");
             }
+            // Screening one application per file is the usual mistake with
+            // a batch input; say which command reads it.
             if path.extension().is_some_and(|x| x == "jsonl") {
-                // Screening one application per file is the usual mistake
-                // with a batch input; say which command reads it.
                 eprintln!(
                     "{name}: JSON Lines hold one application per line: use `attest batch {name}`"
+                );
+            } else if bytes.trim_ascii_start().first() == Some(&b'[') {
+                eprintln!(
+                    "{name}: a JSON array: screen takes one application per file; \
+                     `attest batch` takes many, one per line (`jq -c '.[]'` makes them)"
                 );
             }
             None

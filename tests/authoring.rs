@@ -229,6 +229,23 @@ fn testing_fixtures_against_another_policys_module_is_refused() {
     assert!(!shown.contains("FAIL"), "{shown}");
 }
 
+/// A file that is not WebAssembly at all: one line saying so, where
+/// wasmparser's message printed both headers as arrays over ten lines.
+#[test]
+fn inspect_says_plainly_when_a_file_is_not_webassembly() {
+    let dir = Scratch::new("inspect-not-wasm");
+    let file = dir.join("notes.wasm");
+    std::fs::write(&file, "{\"id\": \"not a module\"}").unwrap();
+    let out = attest(&["policy", "inspect", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let shown = text(&out);
+    assert!(
+        shown.contains("not a WebAssembly module: it does not start with `\\0asm`"),
+        "{shown}"
+    );
+    assert!(!shown.contains("expected=["), "{shown}");
+}
+
 #[test]
 fn inspect_says_why_a_plug_in_is_not_frozen() {
     let dir = Scratch::new("inspect-frozen");

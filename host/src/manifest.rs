@@ -191,6 +191,13 @@ impl std::error::Error for ManifestError {}
 
 /// Reads the manifest of a module's bytes.
 pub fn read(wasm: &[u8]) -> Result<Manifest, ManifestError> {
+    // Said plainly: wasmparser's own message for this prints both headers
+    // as arrays over ten lines.
+    if !wasm.starts_with(b"\0asm") {
+        return Err(ManifestError::NotWasm(
+            "it does not start with `\\0asm`, as every module does".into(),
+        ));
+    }
     let mut found: Option<&[u8]> = None;
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| ManifestError::NotWasm(e.to_string()))?;

@@ -257,6 +257,10 @@ pub fn inspect(path: &Path) -> ExitCode {
                 );
             }
         }
+        Err(e @ attest::manifest::ManifestError::NotWasm(_)) => {
+            say!("  {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => say!("  manifest: {e}"),
     }
     let mut imports = Vec::new();

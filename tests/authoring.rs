@@ -220,13 +220,21 @@ fn testing_fixtures_against_another_policys_module_is_refused() {
         "--module",
         policies.join("dist/xb.wasm").to_str().unwrap(),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    let shown = text(&out);
-    assert!(
-        shown.contains("its manifest says policy xb, not xa, whose fixtures these are"),
-        "{shown}"
+    refused(
+        &out,
+        1,
+        "its manifest says policy xb, not xa, whose fixtures these are",
+        "FAIL",
     );
-    assert!(!shown.contains("FAIL"), "{shown}");
+}
+
+/// `out` ended with `status`, saying `says` and never `never`.
+#[track_caller]
+fn refused(out: &Output, status: i32, says: &str, never: &str) {
+    assert_eq!(out.status.code(), Some(status));
+    let shown = text(out);
+    assert!(shown.contains(says), "{shown}");
+    assert!(!shown.contains(never), "{shown}");
 }
 
 /// A file that is not WebAssembly at all: one line saying so, where
@@ -237,13 +245,12 @@ fn inspect_says_plainly_when_a_file_is_not_webassembly() {
     let file = dir.join("notes.wasm");
     std::fs::write(&file, "{\"id\": \"not a module\"}").unwrap();
     let out = attest(&["policy", "inspect", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    let shown = text(&out);
-    assert!(
-        shown.contains("not a WebAssembly module: it does not start with `\\0asm`"),
-        "{shown}"
+    refused(
+        &out,
+        2,
+        "not a WebAssembly module: it does not start with `\\0asm`",
+        "expected=[",
     );
-    assert!(!shown.contains("expected=["), "{shown}");
 }
 
 #[test]

@@ -219,6 +219,70 @@ fn art_6_1_a_regional_embargo_refers_because_the_region_is_not_in_the_applicatio
     assert!(f.message.contains("Darfur"), "{}", f.message);
 }
 
+// XM (fictional) in data/risk-register.toml: atrocity_crimes medium from
+// 2024-03-01, high from 2025-06-01.
+
+#[test]
+fn art_6_3_export_to_a_state_the_authority_knows_would_use_the_arms_in_atrocity_crimes_is_denied() {
+    let mut app = clean_export();
+    export_to(&mut app, "XM");
+    let d = screen_as_of(&app, "2026-11-20");
+    let f = assert_finding(&d, "deny", "att.6-3.atrocity-crimes", "deny", "ATT", "6(3)");
+    assert!(
+        f.message.contains("atrocity_crimes in XM high")
+            && f.message
+                .contains("Fictional authority assessment XM/2025/1"),
+        "{}",
+        f.message
+    );
+    // The destination and the end user are both in XM: cited once.
+    assert_eq!(findings(&d, "att.6-3.atrocity-crimes").len(), 1);
+    assert_eq!(f.evidence, ["route.destination"]);
+}
+
+#[test]
+fn art_6_3_information_short_of_knowledge_refers_and_before_any_assessment_nothing_fires() {
+    let mut app = clean_export();
+    export_to(&mut app, "XM");
+    let f = assert_finding(
+        &screen_as_of(&app, "2024-06-01"),
+        "refer",
+        "att.6-3.atrocity-crimes",
+        "refer",
+        "ATT",
+        "6(3)",
+    );
+    assert!(f.message.contains("XM/2024/1"), "{}", f.message);
+    assert_silent(&screen_as_of(&app, "2024-02-29"), "att.6-3.atrocity-crimes");
+}
+
+#[test]
+fn art_6_3_binds_an_import_whose_ultimate_end_user_is_in_a_state_of_atrocity_crimes() {
+    // Art. 6 forbids authorising any transfer (Art. 2(2)), not only exports:
+    // GB importing goods bound onward to XM is denied, citing the party.
+    let mut app = clean_export();
+    app.kind = TransferKind::Import;
+    app.route.origin = c("US");
+    export_to(&mut app, "GB");
+    app.parties.push(Party {
+        role: PartyRole::UltimateEndUser,
+        name: "Interior Ministry of XM".into(),
+        state: c("XM"),
+        party_type: PartyType::Government,
+        registration: None,
+    });
+    let d = screen_as_of(&app, "2026-11-20");
+    let f = assert_finding(&d, "deny", "att.6-3.atrocity-crimes", "deny", "ATT", "6(3)");
+    assert_eq!(f.evidence, ["parties[2].state"]);
+    assert!(
+        d.evaluations.iter().any(|e| *e.policy == *"att"
+            && e.role == Role::Import
+            && e.outcome == attest_rules::Outcome::Deny),
+        "{:#?}",
+        d.evaluations
+    );
+}
+
 #[test]
 fn art_11_2_an_individual_end_user_receiving_a_military_quantity_is_referred() {
     let mut app = clean_export();

@@ -91,7 +91,7 @@ fn xa_to_xb_via_a_transit_state_runs_export_import_and_transit_plug_ins_and_list
         ran(&d),
         [
             row("fp", "1.0.0", "XA", "export"),
-            row("att", "1.0.0", "XA", "export"),
+            row("att", "1.1.0", "XA", "export"),
             row("xa", "2.0.0", "XA", "export"),
             row("xb", "1.0.0", "XB", "import"),
             row("eu-cp", "1.0.0", "DE", "transit"),

@@ -600,7 +600,7 @@ mod tests {
                 ("eu-denials", 1, 0),
                 ("eu-members", 28, 0),
                 ("national-embargoes", 2, 0),
-                ("risk-register", 12, 0),
+                ("risk-register", 14, 0),
                 ("treaty-parties", 211, 10),
                 ("un-arms-embargoes", 34, 4),
             ]

@@ -374,13 +374,15 @@ pub struct Membership {
 
 spec_enum! {
     /// What a risk-register entry is about. Each maps to the provisions that
-    /// ask for it: ATT Art. 7(1) and 7(4), EU Common Position criteria 2-8.
+    /// ask for it: ATT Art. 6(3) (`atrocity_crimes`), 7(1) and 7(4), EU
+    /// Common Position criteria 2-8. New concerns take the next code, so
+    /// existing registers and plug-ins read as before.
     Concern { PeaceAndSecurity = "peace_and_security", Ihl = "ihl",
         HumanRights = "human_rights", Terrorism = "terrorism",
         OrganisedCrime = "organised_crime", GenderBasedViolence = "gender_based_violence",
         InternalConflict = "internal_conflict", RegionalPeace = "regional_peace",
         MemberStateSecurity = "member_state_security", Diversion = "diversion",
-        EconomicCapacity = "economic_capacity" }
+        EconomicCapacity = "economic_capacity", AtrocityCrimes = "atrocity_crimes" }
 }
 
 spec_enum! {

@@ -1,5 +1,5 @@
-//! The Arms Trade Treaty (2013): prohibitions (Art. 6), export assessment
-//! (Art. 7) and diversion (Art. 11). Art. 6 applies to the conventional arms
+//! The Arms Trade Treaty (2013): prohibitions (Art. 6(1) and 6(3)), export
+//! assessment (Art. 7) and diversion (Art. 11). Art. 6 applies to the conventional arms
 //! of Art. 2(1), to their ammunition (Art. 3) and to parts and components
 //! (Art. 4), so every goods item of an application is screened.
 
@@ -7,7 +7,7 @@ use super::end_use::{self, CertificateGap};
 use super::Context;
 use super::{embargo, risk};
 use crate::finding::{Effect, Finding, Instrument, Rule};
-use crate::model::{Application, AttCategory, ItemKind, PartyRole, PartyType, Role};
+use crate::model::{Application, AttCategory, Country, ItemKind, PartyRole, PartyType, Role};
 use crate::reference::{Certainty, Concern, Regime, Treaty};
 use crate::text;
 use alloc::string::String;
@@ -18,6 +18,12 @@ pub const UN_ARMS_EMBARGO: Rule = Rule {
     instrument: Instrument::Att,
     article: "6(1)",
     checks: "no transfer in violation of a UN Security Council arms embargo in force",
+};
+pub const ATROCITY_CRIMES: Rule = Rule {
+    id: "att.6-3.atrocity-crimes",
+    instrument: Instrument::Att,
+    article: "6(3)",
+    checks: "no transfer the authority knows would be used in genocide, crimes against humanity or war crimes",
 };
 pub const EXPORT_ASSESSMENT: Rule = Rule {
     id: "att.7-1.export-assessment",
@@ -95,6 +101,7 @@ pub const ULTIMATE_END_USER_ELSEWHERE: Rule = Rule {
 /// Every rule of the ATT checks, for manifests and coverage.
 pub const RULES: &[Rule] = &[
     UN_ARMS_EMBARGO,
+    ATROCITY_CRIMES,
     EXPORT_ASSESSMENT,
     RISK_PEACE_AND_SECURITY,
     RISK_IHL,
@@ -114,6 +121,7 @@ pub const RULES: &[Rule] = &[
 pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let first = out.len();
     un_arms_embargoes(app, ctx, out);
+    atrocity_crimes(app, ctx, out);
     export_risk_assessment(app, ctx, out);
     military_quantity(app, out);
     non_state_armed_group(app, out);
@@ -149,6 +157,50 @@ pub fn un_arms_embargoes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Fin
         }
         finding.evidence = hit.evidence;
         out.push(finding);
+    }
+}
+
+/// ATT Art. 6(3): a state party shall not authorise any transfer of the
+/// arms or items of Art. 2(1), 3 or 4 if it has knowledge at the time of
+/// authorisation that they would be used in the commission of genocide,
+/// crimes against humanity, grave breaches of the Geneva Conventions of
+/// 1949, attacks directed against civilian objects or civilians protected
+/// as such, or other war crimes.
+///
+/// The knowledge is the authority's own, so it comes from its risk
+/// register: the `atrocity_crimes` concern, as of the screening date, for
+/// every state where the goods are to be used (the destination, and the
+/// state of each end user and ultimate end user). `high` records that
+/// knowledge: deny. `medium` records information short of it: refer, for
+/// the officer to decide whether the authority knows (the conservative
+/// reading, docs/rules.md). Unlike Art. 7 this binds every authorisation,
+/// whatever the role: Art. 2(2) counts export, import, transit,
+/// trans-shipment and brokering as transfers.
+pub fn atrocity_crimes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    if ctx.data.risks.is_empty() {
+        return;
+    }
+    // The destination (no party index), then the end users' states.
+    let places = core::iter::once((app.route.destination, None)).chain(
+        app.parties_in_role(PartyRole::EndUser)
+            .chain(app.parties_in_role(PartyRole::UltimateEndUser))
+            .map(|(i, p)| (p.state, Some(i))),
+    );
+    // A state is cited once, by the first field that names it.
+    let mut cited: Vec<Country> = Vec::new();
+    for (state, party) in places {
+        let Some(r) = ctx.data.risk(state, Concern::AtrocityCrimes, ctx.as_of) else {
+            continue;
+        };
+        if cited.contains(&state) {
+            continue;
+        }
+        cited.push(state);
+        let path = match party {
+            None => String::from("route.destination"),
+            Some(i) => text!("parties[", i, "].state"),
+        };
+        out.extend(risk::assessment_finding(&ATROCITY_CRIMES, r, true, path));
     }
 }
 
@@ -214,7 +266,7 @@ pub fn export_risk_assessment(app: &Application, ctx: &Context<'_>, out: &mut Ve
         let finding = ctx
             .data
             .risk(dest, *concern, ctx.as_of)
-            .and_then(|r| risk::assessment_finding(rule, r, true));
+            .and_then(|r| risk::assessment_finding(rule, r, true, "route.destination"));
         out.extend(finding);
     }
 }

@@ -164,7 +164,7 @@ pub fn risk_criteria(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding
             let finding = ctx
                 .data
                 .risk(dest, *concern, ctx.as_of)
-                .and_then(|r| risk::assessment_finding(rule, r, *shall_deny));
+                .and_then(|r| risk::assessment_finding(rule, r, *shall_deny, "route.destination"));
             out.extend(finding);
         }
     }

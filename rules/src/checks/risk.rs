@@ -4,13 +4,19 @@
 use crate::finding::{Effect, Finding, Rule};
 use crate::reference::{RiskAssessment, RiskLevel};
 use crate::text;
+use alloc::string::String;
 
-/// The finding an assessment gives under `rule`, for the destination
-/// `path`: `high` denies where the provision prohibits the transfer
+/// The finding an assessment gives under `rule`, with `path` the field
+/// that names the assessed state (`route.destination` for most): `high` denies where the provision prohibits the transfer
 /// (`prohibits`: ATT Art. 7(3), EU-CP criteria 1-4 "shall deny") and
 /// refers where it only asks to take the risk into account; `medium`
 /// refers; `low` gives no finding.
-pub fn assessment_finding(rule: &Rule, risk: &RiskAssessment, prohibits: bool) -> Option<Finding> {
+pub fn assessment_finding(
+    rule: &Rule,
+    risk: &RiskAssessment,
+    prohibits: bool,
+    path: impl Into<String>,
+) -> Option<Finding> {
     let effect = match risk.level {
         RiskLevel::High if prohibits => Effect::Deny,
         RiskLevel::High | RiskLevel::Medium => Effect::Refer,
@@ -29,5 +35,5 @@ pub fn assessment_finding(rule: &Rule, risk: &RiskAssessment, prohibits: bool) -
         risk.source,
         ")"
     );
-    Some(rule.finding(effect, message).at("route.destination"))
+    Some(rule.finding(effect, message).at(path))
 }

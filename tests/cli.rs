@@ -388,7 +388,7 @@ fn policy_list_shows_manifests_hashes_and_data_provenance() {
     let out = attest(&["policy", "list"]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.contains("fp 1.0.0 [FP] ABI v4") && text.contains("att 1.1.0 [ATT] ABI v4"),
+        text.contains("fp 1.1.0 [FP] ABI v4") && text.contains("att 1.1.0 [ATT] ABI v4"),
         "{text}"
     );
     assert!(text.contains("fp.10-2-a.import-licence"));

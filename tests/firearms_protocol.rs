@@ -278,6 +278,72 @@ fn goods_outside_art_3_get_no_firearms_protocol_findings() {
     );
 }
 
+/// Belgium's government selling to Kenya's police (the example's consignee
+/// and end user): a state-to-state transaction.
+fn government_sale() -> Application {
+    let mut app = export();
+    app.applicant.kind = ApplicantKind::Government;
+    app.applicant.registration = None;
+    app
+}
+
+#[test]
+fn art_4_2_a_state_to_state_sale_is_outside_the_protocol_so_an_unmarked_firearm_refers() {
+    let mut app = government_sale();
+    app.goods[0].marking = None;
+    let d = screen(&app);
+    let f = assert_finding(&d, "refer", "fp.8-1-a.marking", "refer", "FP", "8(1)(a)");
+    assert!(!f.binding);
+    assert!(
+        f.message
+            .ends_with("(not binding: a state-to-state transaction, outside the Firearms Protocol under its Art. 4(2))"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence, ["goods[0].marking"]);
+}
+
+#[test]
+fn art_4_2_a_private_recipient_keeps_the_protocol_binding_on_a_government_sale() {
+    let mut app = government_sale();
+    app.goods[0].marking = None;
+    app.parties[1].party_type = PartyType::Commercial;
+    let f = assert_finding(
+        &screen(&app),
+        "deny",
+        "fp.8-1-a.marking",
+        "deny",
+        "FP",
+        "8(1)(a)",
+    );
+    assert!(f.binding && !f.message.contains("4(2)"), "{}", f.message);
+}
+
+#[test]
+fn art_4_2_is_not_inferred_where_the_format_cannot_show_two_states_dealing() {
+    use attest_rules::checks::fp::is_state_to_state;
+    assert!(is_state_to_state(&government_sale()));
+    assert!(!is_state_to_state(&export()), "a manufacturer sells");
+    let mut import = government_sale();
+    import.kind = TransferKind::Import;
+    assert!(
+        !is_state_to_state(&import),
+        "an import does not say who sells"
+    );
+    let mut brokered = government_sale();
+    brokered.parties.push(Party {
+        role: PartyRole::Broker,
+        name: "A broker".into(),
+        state: c("BE"),
+        party_type: PartyType::Commercial,
+        registration: Some("BE-BRK-1".into()),
+    });
+    assert!(!is_state_to_state(&brokered), "a broker intermediates");
+    let mut armed_forces = government_sale();
+    armed_forces.parties[1].party_type = PartyType::ArmedForces;
+    assert!(is_state_to_state(&armed_forces));
+}
+
 #[test]
 fn a_signatory_that_has_not_ratified_is_not_bound_so_an_unmarked_firearm_refers() {
     let mut app = clean_export();

@@ -90,7 +90,7 @@ fn xa_to_xb_via_a_transit_state_runs_export_import_and_transit_plug_ins_and_list
     assert_eq!(
         ran(&d),
         [
-            row("fp", "1.0.0", "XA", "export"),
+            row("fp", "1.1.0", "XA", "export"),
             row("att", "1.1.0", "XA", "export"),
             row("xa", "2.0.0", "XA", "export"),
             row("xb", "1.0.0", "XB", "import"),

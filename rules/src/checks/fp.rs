@@ -5,7 +5,9 @@
 
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
-use crate::model::{Application, ItemKind, Marking, PartyRole, Permanence, Role};
+use crate::model::{
+    ApplicantKind, Application, ItemKind, Marking, PartyRole, Permanence, Role, TransferKind,
+};
 use crate::text;
 use crate::text::Joined;
 use alloc::vec::Vec;
@@ -79,7 +81,8 @@ pub const RULES: &[Rule] = &[
 ];
 
 /// Runs every FP check that applies to the application, then marks them
-/// not binding where the evaluated state was not a party on the date.
+/// not binding where the transfer is outside the Protocol (Art. 4(2)) or
+/// the evaluated state was not a party on the date.
 pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if !app.goods.iter().any(|g| g.item.is_firearms_protocol_item()) {
         return;
@@ -94,8 +97,38 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     import_marking(app, ctx, out);
     deactivation(app, out);
     broker_registration(app, out);
+    let found = &mut out[first..];
+    if is_state_to_state(app) {
+        super::treaty_status::mark_outside_scope(Instrument::Fp, STATE_TO_STATE, found);
+    }
     let treaty = crate::reference::Treaty::FirearmsProtocol;
-    super::treaty_status::mark_non_binding(treaty, Instrument::Fp, ctx, &mut out[first..]);
+    super::treaty_status::mark_non_binding(treaty, Instrument::Fp, ctx, found);
+}
+
+const STATE_TO_STATE: &str =
+    "a state-to-state transaction, outside the Firearms Protocol under its Art. 4(2)";
+
+/// FP Art. 4(2): the Protocol "shall not apply to state-to-state
+/// transactions". The format shows a transaction between states where a
+/// government exports and every recipient (consignee, intermediate
+/// consignee, end user, ultimate end user) is a government, its armed
+/// forces or its police. Where it cannot show that, the Protocol applies:
+/// an import (the format does not say who sells), a brokered transfer (a
+/// broker is a private intermediary whom Art. 15 regulates) and any private
+/// recipient keep every FP finding binding. Findings on a state-to-state
+/// transaction are still reported, marked not binding, and refer instead
+/// of deny: national law or other commitments may still apply, and the
+/// officer decides. The second limb of Art. 4(2) (state transfers where
+/// applying the Protocol would prejudice national security) is a claim
+/// only the state can make, so it is not inferred.
+pub fn is_state_to_state(app: &Application) -> bool {
+    app.kind == TransferKind::Export
+        && app.applicant.kind == ApplicantKind::Government
+        && !app.parties.iter().any(|p| p.role == PartyRole::Broker)
+        && app.recipients().next().is_some()
+        && app
+            .recipients()
+            .all(|(_, p)| p.party_type.is_state_entity())
 }
 
 /// FP Art. 10(2)(a): before issuing an export licence, verify that the

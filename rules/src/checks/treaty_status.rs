@@ -4,7 +4,9 @@
 //! screening date are still reported, marked not binding, and cannot deny:
 //! a `deny` becomes `refer` (national law may still prohibit; the officer
 //! decides). UN Security Council measures bind every UN member regardless
-//! and are cited as `UNSC`, which this does not touch.
+//! and are cited as `UNSC`, which this does not touch. Findings on a
+//! transfer the treaty excludes from its scope (FP Art. 4(2)) are marked
+//! the same way.
 
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument};
@@ -24,14 +26,7 @@ pub fn mark_non_binding(
     if ctx.data.bound_by(treaty, ctx.state, ctx.as_of) != Certainty::No {
         return;
     }
-    for f in out
-        .iter_mut()
-        .filter(|f| f.instrument == instrument && f.binding)
-    {
-        f.binding = false;
-        if f.effect == Effect::Deny {
-            f.effect = Effect::Refer;
-        }
+    unbind(instrument, out, |f| {
         text!(
             to f.message;
             " (not binding on ",
@@ -42,5 +37,31 @@ pub fn mark_non_binding(
             ctx.as_of,
             ")"
         );
+    });
+}
+
+/// Marks `instrument`'s findings in `out` as not binding because the
+/// transfer lies outside the treaty's scope, `why` saying so and citing
+/// the scope provision (e.g. FP Art. 4(2)). As for a non-party, they are
+/// still reported and cannot deny.
+pub fn mark_outside_scope(instrument: Instrument, why: &str, out: &mut [Finding]) {
+    unbind(instrument, out, |f| {
+        text!(to f.message; " (not binding: ", why, ")");
+    });
+}
+
+/// Makes each of `instrument`'s findings that is still binding not
+/// binding (a deny becoming refer), then lets `say_why` add the reason to
+/// its message.
+fn unbind(instrument: Instrument, out: &mut [Finding], mut say_why: impl FnMut(&mut Finding)) {
+    for f in out
+        .iter_mut()
+        .filter(|f| f.instrument == instrument && f.binding)
+    {
+        f.binding = false;
+        if f.effect == Effect::Deny {
+            f.effect = Effect::Refer;
+        }
+        say_why(f);
     }
 }

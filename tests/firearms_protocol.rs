@@ -345,6 +345,47 @@ fn art_4_2_is_not_inferred_where_the_format_cannot_show_two_states_dealing() {
 }
 
 #[test]
+fn art_8_1_c_firearms_from_government_stocks_to_a_civilian_are_to_be_marked_with_the_transferring_country(
+) {
+    let mut app = government_sale();
+    app.parties[1].party_type = PartyType::Commercial;
+    let d = screen(&app);
+    let f = assert_finding(
+        &d,
+        "approve", // a condition to attach, not a question for the officer
+        "fp.8-1-c.government-stocks-marking",
+        "condition",
+        "FP",
+        "8(1)(c)",
+    );
+    assert!(f.binding);
+    assert!(
+        f.message
+            .contains("identify BE as the transferring country")
+            && f.message
+                .contains("commercial end user \"Kenya Police Service\""),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        f.evidence,
+        ["goods[0].marking", "applicant.kind", "parties[1].type"]
+    );
+    // Not from government stocks, to a state user, or for a while only:
+    // no such marking is asked for.
+    let mut dealer = app.clone();
+    dealer.applicant.kind = ApplicantKind::Dealer;
+    assert_silent(&screen(&dealer), "fp.8-1-c.government-stocks-marking");
+    assert_silent(
+        &screen(&government_sale()),
+        "fp.8-1-c.government-stocks-marking",
+    );
+    let mut loan = app.clone();
+    loan.permanence = Permanence::Temporary;
+    assert_silent(&screen(&loan), "fp.8-1-c.government-stocks-marking");
+}
+
+#[test]
 fn a_signatory_that_has_not_ratified_is_not_bound_so_an_unmarked_firearm_refers() {
     let mut app = clean_export();
     app.goods[0].marking = None;

@@ -6,7 +6,8 @@
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{
-    ApplicantKind, Application, ItemKind, Marking, PartyRole, Permanence, Role, TransferKind,
+    ApplicantKind, Application, ItemKind, Marking, PartyRole, PartyType, Permanence, Role,
+    TransferKind,
 };
 use crate::text;
 use crate::text::Joined;
@@ -54,6 +55,12 @@ pub const IMPORT_MARKING: Rule = Rule {
     article: "8(1)(b)",
     checks: "imported firearms receive an import marking",
 };
+pub const GOVERNMENT_STOCKS_MARKING: Rule = Rule {
+    id: "fp.8-1-c.government-stocks-marking",
+    instrument: Instrument::Fp,
+    article: "8(1)(c)",
+    checks: "firearms leaving government stocks for civilian use are marked with the transferring country",
+};
 pub const DEACTIVATION: Rule = Rule {
     id: "fp.9.deactivation",
     instrument: Instrument::Fp,
@@ -76,6 +83,7 @@ pub const RULES: &[Rule] = &[
     TEMPORARY_PURPOSE,
     MARKING,
     IMPORT_MARKING,
+    GOVERNMENT_STOCKS_MARKING,
     DEACTIVATION,
     BROKER_REGISTRATION,
 ];
@@ -95,6 +103,7 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     temporary_purpose(app, out);
     marking(app, out);
     import_marking(app, ctx, out);
+    government_stocks_marking(app, ctx, out);
     deactivation(app, out);
     broker_registration(app, out);
     let found = &mut out[first..];
@@ -375,6 +384,55 @@ pub fn import_marking(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findin
                     .at(text!("goods[", i, "].marking.import_marking")),
             );
         }
+    }
+}
+
+/// FP Art. 8(1)(c): at the time of transfer of a firearm from government
+/// stocks to permanent civilian use, a unique marking permitting every
+/// state party to identify the transferring country. A government exports
+/// permanently and a civilian (a commercial or individual end user or
+/// ultimate end user) receives: the format carries no such marking, so it
+/// becomes a licence condition on each firearm, for the exporting state.
+pub fn government_stocks_marking(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    if ctx.role != Role::Export
+        || app.applicant.kind != ApplicantKind::Government
+        || app.permanence != Permanence::Permanent
+    {
+        return;
+    }
+    let civilian = app
+        .parties_in_role(PartyRole::EndUser)
+        .chain(app.parties_in_role(PartyRole::UltimateEndUser))
+        .find(|(_, p)| {
+            !p.party_type.is_state_entity() && p.party_type != PartyType::NonStateArmedGroup
+        });
+    let Some((pi, party)) = civilian else {
+        return;
+    };
+    for (i, g) in app.goods.iter().enumerate() {
+        if g.item != ItemKind::Firearm {
+            continue;
+        }
+        out.push(
+            GOVERNMENT_STOCKS_MARKING
+                .finding(
+                    Effect::Condition,
+                    text!(
+                        "Mark \"",
+                        g.description,
+                        "\" to identify ",
+                        app.applicant.state,
+                        " as the transferring country: firearms from government stocks go to ",
+                        party.party_type,
+                        " end user \"",
+                        party.name,
+                        "\" for permanent civilian use"
+                    ),
+                )
+                .at(text!("goods[", i, "].marking"))
+                .at("applicant.kind")
+                .at(text!("parties[", pi, "].type")),
+        );
     }
 }
 

@@ -120,6 +120,34 @@ fn art_10_3_goods_without_description_are_referred() {
 }
 
 #[test]
+fn art_10_5_an_end_user_certificate_not_authenticated_is_referred_for_verification() {
+    let mut app = export();
+    let cert = app.documents.end_user_certificate.as_mut().unwrap();
+    cert.authenticated = false;
+    let number = cert.number.clone();
+    let d = screen(&app);
+    let f = assert_finding(
+        &d,
+        "refer",
+        "fp.10-5.document-authenticity",
+        "refer",
+        "FP",
+        "10(5)",
+    );
+    assert!(f.binding);
+    assert_eq!(
+        f.message,
+        format!("End-user certificate {number} has not been authenticated: verify it with the issuing authority")
+    );
+    assert_eq!(f.evidence, ["documents.end_user_certificate.authenticated"]);
+    // Authenticated, or no certificate at all (ATT Art. 11(2)'s finding):
+    // nothing under Art. 10(5).
+    assert_silent(&screen(&export()), "fp.10-5.document-authenticity");
+    app.documents.end_user_certificate = None;
+    assert_silent(&screen(&app), "fp.10-5.document-authenticity");
+}
+
+#[test]
 fn art_10_4_without_delivery_verification_receipt_becomes_a_licence_condition() {
     let mut app = export();
     app.documents.delivery_verification = None;

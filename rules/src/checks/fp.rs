@@ -3,6 +3,7 @@
 //! 2001). It covers firearms, their parts and components, and ammunition
 //! (Art. 3(a)-(c)); applications with none of these get no FP findings.
 
+use super::end_use::CertificateGap;
 use super::Context;
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{
@@ -30,6 +31,12 @@ pub const LICENCE_CONTENT: Rule = Rule {
     instrument: Instrument::Fp,
     article: "10(3)",
     checks: "licence and documents carry expiry, final recipient, description of the goods",
+};
+pub const DOCUMENT_AUTHENTICITY: Rule = Rule {
+    id: "fp.10-5.document-authenticity",
+    instrument: Instrument::Fp,
+    article: "10(5)",
+    checks: "the authenticity of the end-user certificate has been verified",
 };
 pub const DELIVERY_VERIFICATION: Rule = Rule {
     id: "fp.10-4.delivery-verification",
@@ -79,6 +86,7 @@ pub const RULES: &[Rule] = &[
     IMPORT_LICENCE,
     TRANSIT_CONSENT,
     LICENCE_CONTENT,
+    DOCUMENT_AUTHENTICITY,
     DELIVERY_VERIFICATION,
     TEMPORARY_PURPOSE,
     MARKING,
@@ -99,6 +107,7 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     import_licence(app, ctx, out);
     transit_consent(app, ctx, out);
     licence_content(app, out);
+    document_authenticity(app, ctx, out);
     delivery_verification(app, ctx, out);
     temporary_purpose(app, out);
     marking(app, out);
@@ -225,6 +234,27 @@ pub fn transit_consent(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findi
                     .at("documents.transit_consent"),
             );
         }
+    }
+}
+
+/// FP Art. 10(5): licensing procedures are secure and the authenticity of
+/// licensing or authorisation documents can be verified or validated. An
+/// end-user certificate the application declares not authenticated has
+/// not been: `refer`, for the state authorising the goods to leave or pass.
+/// (A missing certificate is ATT Art. 11(2)'s and EU-CP criterion 7's;
+/// the Protocol does not itself require one.)
+pub fn document_authenticity(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    if !ctx.authorises_outbound() {
+        return;
+    }
+    let gaps = super::end_use::certificate_gaps(app);
+    for (gap, mut message) in gaps.filter(|(gap, _)| *gap == CertificateGap::NotAuthenticated) {
+        text!(to message; ": verify it with the issuing authority");
+        out.push(
+            DOCUMENT_AUTHENTICITY
+                .finding(Effect::Refer, message)
+                .at(gap.path()),
+        );
     }
 }
 

@@ -233,7 +233,7 @@ impl Library {
             risks: if wants(RISK_REGISTER) {
                 d.risks.clone()
             } else {
-                Vec::new()
+                Risks::default()
             },
             denials: if wants(EU_DENIALS) {
                 d.denials.clone()

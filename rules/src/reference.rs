@@ -311,30 +311,42 @@ impl<'a> IntoIterator for &'a Embargoes {
     }
 }
 
-/// The treaty participation list, kept sorted by treaty and then state so
-/// that finding a state's entries is a binary search. The sort is stable:
-/// entries for one treaty and state keep the order they were given in.
-/// Scanning all 211 entries of the bundled lists, twice per ATT
-/// evaluation, was a tenth of the ATT and FP plug-ins' fuel.
-#[derive(Clone, Debug, PartialEq, Default)]
-pub struct Participation(Vec<TreatyParticipation>);
+/// A list kept sorted by each entry's [`Keyed::key`], so that finding the
+/// entries for one key is a binary search. The sort is stable: entries
+/// with the same key keep the order they were given in. Plug-ins search
+/// reference data for every application, and scanning whole lists was a
+/// tenth of the ATT and FP plug-ins' fuel (211 treaty entries, twice per
+/// ATT evaluation).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sorted<T>(Vec<T>);
 
-impl Participation {
-    pub fn new(mut entries: Vec<TreatyParticipation>) -> Participation {
-        entries.sort_by_key(|p| (p.treaty, p.state));
-        Participation(entries)
+/// What a [`Sorted`] list is ordered and searched by.
+pub trait Keyed {
+    type Key: Ord;
+    fn key(&self) -> Self::Key;
+}
+
+impl<T: Keyed> Sorted<T> {
+    pub fn new(mut entries: Vec<T>) -> Sorted<T> {
+        entries.sort_by_key(T::key);
+        Sorted(entries)
     }
 
-    /// The entries for `state` under `treaty`, in the order given.
-    pub fn of(&self, treaty: Treaty, state: Country) -> &[TreatyParticipation] {
-        let key = (treaty, state);
-        let start = self.0.partition_point(|p| (p.treaty, p.state) < key);
-        let len = self.0[start..].partition_point(|p| (p.treaty, p.state) == key);
+    /// The entries with `key`, in the order given.
+    pub fn with_key(&self, key: T::Key) -> &[T] {
+        let start = self.0.partition_point(|e| e.key() < key);
+        // A key has a few entries at most: step over them.
+        let len = self.0[start..]
+            .iter()
+            .take_while(|e| e.key() == key)
+            .count();
         &self.0[start..start + len]
     }
+}
 
-    /// Every entry, by treaty and then state.
-    pub fn iter(&self) -> core::slice::Iter<'_, TreatyParticipation> {
+impl<T> Sorted<T> {
+    /// Every entry, in key order.
+    pub fn iter(&self) -> core::slice::Iter<'_, T> {
         self.0.iter()
     }
 
@@ -347,17 +359,48 @@ impl Participation {
     }
 }
 
-impl From<Vec<TreatyParticipation>> for Participation {
-    fn from(entries: Vec<TreatyParticipation>) -> Participation {
-        Participation::new(entries)
+impl<T> Default for Sorted<T> {
+    fn default() -> Sorted<T> {
+        Sorted(Vec::new())
     }
 }
 
-impl Extend<TreatyParticipation> for Participation {
-    fn extend<I: IntoIterator<Item = TreatyParticipation>>(&mut self, entries: I) {
+impl<T: Keyed> From<Vec<T>> for Sorted<T> {
+    fn from(entries: Vec<T>) -> Sorted<T> {
+        Sorted::new(entries)
+    }
+}
+
+impl<T: Keyed> Extend<T> for Sorted<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, entries: I) {
         let mut all = core::mem::take(&mut self.0);
         all.extend(entries);
-        *self = Participation::new(all);
+        *self = Sorted::new(all);
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Sorted<T> {
+    type Item = &'a T;
+    type IntoIter = core::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The treaty participation list, by treaty and then state.
+pub type Participation = Sorted<TreatyParticipation>;
+
+impl Keyed for TreatyParticipation {
+    type Key = (Treaty, Country);
+    fn key(&self) -> (Treaty, Country) {
+        (self.treaty, self.state)
+    }
+}
+
+impl Participation {
+    /// The entries for `state` under `treaty`, in the order given.
+    pub fn of(&self, treaty: Treaty, state: Country) -> &[TreatyParticipation] {
+        self.with_key((treaty, state))
     }
 }
 
@@ -403,6 +446,16 @@ pub struct RiskAssessment {
     pub source: String,
 }
 
+/// The risk register, by state and then concern.
+pub type Risks = Sorted<RiskAssessment>;
+
+impl Keyed for RiskAssessment {
+    type Key = (Country, Concern);
+    fn key(&self) -> (Country, Concern) {
+        (self.state, self.concern)
+    }
+}
+
 /// A licence denial notified by an EU member state (Common Position Art. 4),
 /// for the consultation check.
 #[derive(Clone, Debug, PartialEq)]
@@ -429,7 +482,7 @@ pub struct ReferenceData {
     /// for other treaties absence proves nothing.
     pub complete_treaty_lists: Vec<Treaty>,
     pub memberships: Vec<Membership>,
-    pub risks: Vec<RiskAssessment>,
+    pub risks: Risks,
     pub denials: Vec<DenialNotice>,
 }
 
@@ -478,18 +531,19 @@ impl ReferenceData {
     }
 
     /// Does the register assess `state` at all? Asked once before asking
-    /// [`ReferenceData::risk`] for each concern: most destinations have no
-    /// entry, and scanning the register for each of eleven concerns was a
-    /// tenth of the eu-cp plug-in's fuel.
+    /// [`ReferenceData::risk`] for each concern, since most destinations
+    /// have no entry.
     pub fn assesses(&self, state: Country) -> bool {
-        self.risks.iter().any(|r| r.state == state)
+        let first = self.risks.0.partition_point(|r| r.state < state);
+        self.risks.0.get(first).is_some_and(|r| r.state == state)
     }
 
     /// The latest assessment of `concern` for `state` on or before `date`.
     pub fn risk(&self, state: Country, concern: Concern, date: Date) -> Option<&RiskAssessment> {
         self.risks
+            .with_key((state, concern))
             .iter()
-            .filter(|r| r.state == state && r.concern == concern && r.assessed <= date)
+            .filter(|r| r.assessed <= date)
             .max_by_key(|r| r.assessed)
     }
 }
@@ -633,16 +687,55 @@ mod tests {
     }
 
     #[test]
+    fn the_register_is_searched_by_state_and_concern_whatever_order_it_came_in() {
+        let c = |code| Country::new(code).unwrap();
+        let entry = |state, concern, level, assessed| RiskAssessment {
+            state: c(state),
+            concern,
+            level,
+            assessed: d(assessed),
+            source: "test".into(),
+        };
+        let data = ReferenceData {
+            risks: Risks::new(alloc::vec![
+                entry("XG", Concern::Ihl, RiskLevel::Low, "2024-01-01"),
+                entry("XF", Concern::HumanRights, RiskLevel::High, "2025-09-01"),
+                entry("XA", Concern::Terrorism, RiskLevel::Medium, "2020-01-01"),
+                entry("XF", Concern::Ihl, RiskLevel::High, "2022-01-01"),
+                entry("XF", Concern::HumanRights, RiskLevel::Medium, "2023-05-10"),
+            ]),
+            ..ReferenceData::default()
+        };
+        let level = |state, concern, date| data.risk(c(state), concern, d(date)).map(|r| r.level);
+        assert_eq!(level("XF", Concern::HumanRights, "2023-05-09"), None);
+        assert_eq!(
+            level("XF", Concern::HumanRights, "2024-01-01"),
+            Some(RiskLevel::Medium)
+        );
+        assert_eq!(
+            level("XF", Concern::HumanRights, "2025-09-01"),
+            Some(RiskLevel::High)
+        );
+        assert_eq!(
+            level("XF", Concern::Ihl, "2026-01-01"),
+            Some(RiskLevel::High)
+        );
+        assert_eq!(level("XG", Concern::HumanRights, "2026-01-01"), None);
+        assert!(data.assesses(c("XA")) && data.assesses(c("XG")));
+        assert!(!data.assesses(c("XB")) && !data.assesses(c("XZ")) && !data.assesses(c("AA")));
+    }
+
+    #[test]
     fn only_a_state_with_an_entry_is_assessed_and_has_risks() {
         let xf = Country::new("XF").unwrap();
         let data = ReferenceData {
-            risks: alloc::vec![RiskAssessment {
+            risks: Risks::new(alloc::vec![RiskAssessment {
                 state: xf,
                 concern: Concern::HumanRights,
                 level: RiskLevel::High,
                 assessed: d("2025-01-01"),
                 source: "test".into(),
-            }],
+            }]),
             ..ReferenceData::default()
         };
         assert!(data.assesses(xf));

@@ -412,7 +412,7 @@ impl Wire for Embargoes {
 
 /// Written in its sorted order; read back and sorted again, so that a list
 /// from anywhere is searchable.
-impl Wire for Participation {
+impl<T: Keyed + Wire> Wire for Sorted<T> {
     fn put(&self, w: &mut Writer<'_>) {
         w.len(self.len());
         for entry in self.iter() {
@@ -420,7 +420,7 @@ impl Wire for Participation {
         }
     }
     fn get(r: &mut Reader<'_>) -> Self {
-        Participation::new(Vec::get(r))
+        Sorted::new(Vec::get(r))
     }
 }
 

@@ -177,9 +177,6 @@ pub fn un_arms_embargoes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Fin
 /// whatever the role: Art. 2(2) counts export, import, transit,
 /// trans-shipment and brokering as transfers.
 pub fn atrocity_crimes(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    if ctx.data.risks.is_empty() {
-        return;
-    }
     // The destination (no party index), then the end users' states.
     let places = core::iter::once((app.route.destination, None)).chain(
         app.parties_in_role(PartyRole::EndUser)

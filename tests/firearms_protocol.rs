@@ -315,20 +315,24 @@ fn government_sale() -> Application {
     app
 }
 
-#[test]
-fn art_4_2_a_state_to_state_sale_is_outside_the_protocol_so_an_unmarked_firearm_refers() {
-    let mut app = government_sale();
+/// `app` with its first firearm unmarked: the FP marking finding refers,
+/// is not binding, and its message ends by saying `why`.
+#[track_caller]
+fn assert_unmarked_firearm_refers_as_not_binding(mut app: Application, why: &str) {
     app.goods[0].marking = None;
     let d = screen(&app);
     let f = assert_finding(&d, "refer", "fp.8-1-a.marking", "refer", "FP", "8(1)(a)");
     assert!(!f.binding);
-    assert!(
-        f.message
-            .ends_with("(not binding: a state-to-state transaction, outside the Firearms Protocol under its Art. 4(2))"),
-        "{}",
-        f.message
-    );
+    assert!(f.message.ends_with(why), "{}", f.message);
     assert_eq!(f.evidence, ["goods[0].marking"]);
+}
+
+#[test]
+fn art_4_2_a_state_to_state_sale_is_outside_the_protocol_so_an_unmarked_firearm_refers() {
+    assert_unmarked_firearm_refers_as_not_binding(
+        government_sale(),
+        "(not binding: a state-to-state transaction, outside the Firearms Protocol under its Art. 4(2))",
+    );
 }
 
 #[test]
@@ -415,16 +419,9 @@ fn art_8_1_c_firearms_from_government_stocks_to_a_civilian_are_to_be_marked_with
 
 #[test]
 fn a_signatory_that_has_not_ratified_is_not_bound_so_an_unmarked_firearm_refers() {
-    let mut app = clean_export();
-    app.goods[0].marking = None;
-    let d = screen(&app);
-    let f = assert_finding(&d, "refer", "fp.8-1-a.marking", "refer", "FP", "8(1)(a)");
-    assert!(!f.binding);
-    assert!(
-        f.message
-            .contains("not binding on GB: not a party to the FP"),
-        "{}",
-        f.message
+    assert_unmarked_firearm_refers_as_not_binding(
+        clean_export(),
+        "(not binding on GB: not a party to the FP on 2026-11-20)",
     );
 }
 

@@ -399,6 +399,63 @@ fn art_11_2_ultimate_end_user_outside_the_destination_is_referred() {
     assert_eq!(f.evidence, ["parties[2].state"]);
 }
 
+/// The clean example routed through `via` after France, with its written
+/// no-objection, so that only the route differs.
+fn through(via: &str) -> Application {
+    let mut app = clean_export();
+    app.route.transit.push(c(via));
+    app.documents.transit_consent.push(TransitConsent {
+        state: c(via),
+        reference: format!("{via}-NOBJ-1"),
+    });
+    app
+}
+
+#[test]
+fn art_11_2_transit_through_a_state_under_a_un_arms_embargo_is_referred() {
+    let d = screen_as_of(&through("LY"), "2026-11-20");
+    let f = assert_finding(
+        &d,
+        "refer",
+        "att.11-2.embargoed-transit",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+    assert!(
+        f.message
+            .starts_with("Transit state LY is under the UN arms embargo of S/RES/")
+            && f.message.contains("UN-LY-2011"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence, ["route.transit[1]"]);
+    // Not a prohibition: Art. 6(1) is about supplies to the embargoed state.
+    assert_silent(&d, "att.6-1.un-arms-embargo");
+}
+
+#[test]
+fn art_11_2_transit_is_not_referred_outside_the_embargo_s_dates_or_coverage() {
+    // The 1992 Libya embargo was lifted in 2003; the 2011 one came later.
+    assert_silent(
+        &screen_as_of(&through("LY"), "2006-06-01"),
+        "att.11-2.embargoed-transit",
+    );
+    // The DPRK embargo covered major arms only before 2009: not rifles.
+    assert_silent(
+        &screen_as_of(&through("KP"), "2007-06-01"),
+        "att.11-2.embargoed-transit",
+    );
+    assert_finding(
+        &screen_as_of(&through("KP"), "2026-11-20"),
+        "refer",
+        "att.11-2.embargoed-transit",
+        "refer",
+        "ATT",
+        "11(2)",
+    );
+}
+
 #[test]
 fn cop_10_2_para_14_three_d_printed_firearms_are_referred() {
     let mut app = clean_export();

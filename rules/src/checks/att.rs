@@ -8,7 +8,7 @@ use super::Context;
 use super::{embargo, risk};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, AttCategory, Country, ItemKind, PartyRole, PartyType, Role};
-use crate::reference::{Certainty, Concern, Regime, Treaty};
+use crate::reference::{Certainty, Concern, Direction, EmbargoScope, Regime, Treaty};
 use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -91,6 +91,12 @@ pub const RE_EXPORT_CLAUSE: Rule = Rule {
     article: "11(2)",
     checks: "the end-user certificate forbids re-export",
 };
+pub const EMBARGOED_TRANSIT: Rule = Rule {
+    id: "att.11-2.embargoed-transit",
+    instrument: Instrument::Att,
+    article: "11(2)",
+    checks: "diversion risk: the goods pass through a state under a UN arms embargo",
+};
 pub const ULTIMATE_END_USER_ELSEWHERE: Rule = Rule {
     id: "att.11-2.ultimate-end-user-elsewhere",
     instrument: Instrument::Att,
@@ -113,6 +119,7 @@ pub const RULES: &[Rule] = &[
     NON_STATE_ARMED_GROUP,
     END_USER_CERTIFICATE,
     RE_EXPORT_CLAUSE,
+    EMBARGOED_TRANSIT,
     ULTIMATE_END_USER_ELSEWHERE,
 ];
 
@@ -126,6 +133,7 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     military_quantity(app, out);
     non_state_armed_group(app, out);
     end_user_certificate(app, ctx, out);
+    embargoed_transit(app, ctx, out);
     ultimate_end_user_elsewhere(app, out);
     super::treaty_status::mark_non_binding(Treaty::Att, Instrument::Att, ctx, &mut out[first..]);
 }
@@ -356,6 +364,50 @@ pub fn end_user_certificate(app: &Application, ctx: &Context<'_>, out: &mut Vec<
             CertificateGap::Missing | CertificateGap::NotAuthenticated => END_USER_CERTIFICATE,
         };
         out.push(rule.finding(Effect::Refer, message).at(gap.path()));
+    }
+}
+
+/// ATT Art. 11(2): goods routed through a state under a UN arms embargo
+/// on supplies to it enter the territory of a state the Security Council
+/// keeps such goods from. Art. 6(1) does not prohibit the transit itself
+/// (nothing is supplied to that state), but the state authorising the
+/// goods to leave or pass assesses the risk of their diversion there:
+/// `refer`, once per transit state, for an embargo in force (or possibly
+/// in force) on the date that covers some of the goods. A suspended
+/// measure says nothing.
+pub fn embargoed_transit(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    if !ctx.authorises_outbound() {
+        return;
+    }
+    for (i, &state) in app.route.transit.iter().enumerate() {
+        let bearing = ctx.data.embargoes.targeting(&[state]).find(|e| {
+            e.regime == Regime::Un
+                && e.direction == Direction::To
+                && e.in_force(ctx.as_of) != Certainty::No
+                && e.scope_on(ctx.as_of) != EmbargoScope::Suspended
+                && app
+                    .goods
+                    .iter()
+                    .any(|g| e.covers(g.att_category, ctx.as_of) != Certainty::No)
+        });
+        if let Some(e) = bearing {
+            out.push(
+                EMBARGOED_TRANSIT
+                    .finding(
+                        Effect::Refer,
+                        text!(
+                            "Transit state ",
+                            state,
+                            " is under the UN arms embargo of ",
+                            e.cited_act(ctx.as_of),
+                            " (",
+                            e.id,
+                            "): the goods enter its territory; assess the risk of their diversion there"
+                        ),
+                    )
+                    .at(text!("route.transit[", i, "]")),
+            );
+        }
     }
 }
 

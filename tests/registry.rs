@@ -94,7 +94,7 @@ fn xa_to_xb_via_a_transit_state_runs_export_import_and_transit_plug_ins_and_list
             row("att", "1.1.0", "XA", "export"),
             row("xa", "2.0.0", "XA", "export"),
             row("xb", "1.0.0", "XB", "import"),
-            row("eu-cp", "1.0.0", "DE", "transit"),
+            row("eu-cp", "1.1.0", "DE", "transit"),
         ]
     );
     let uncovered: Vec<(String, &str)> = d
@@ -219,7 +219,45 @@ fn an_eu_member_exporting_to_a_state_under_an_eu_only_embargo_is_denied_under_cr
         "criterion 1",
     );
     assert!(f.message.contains("EU arms embargo"), "{}", f.message);
-    assert!(ran(&d).contains(&row("eu-cp", "1.0.0", "DE", "export")));
+    assert!(ran(&d).contains(&row("eu-cp", "1.1.0", "DE", "export")));
+}
+
+#[test]
+fn an_eu_member_routing_goods_through_a_state_under_an_eu_embargo_is_referred_under_criterion_7() {
+    let mut app = export("DE", "KE");
+    for via in ["PL", "BY"] {
+        app.route.transit.push(c(via));
+        app.documents.transit_consent.push(TransitConsent {
+            state: c(via),
+            reference: format!("{via}-NOBJ-1"),
+        });
+    }
+    let d = screen_as_of(&app, "2026-11-20");
+    let f = assert_finding(
+        &d,
+        "refer",
+        "eu-cp.criterion-7.diversion",
+        "refer",
+        "EU-CP",
+        "criterion 7",
+    );
+    assert!(
+        f.message
+            .starts_with("Transit state BY is under the EU arms embargo of")
+            && f.message.contains("(EU-BY)"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.evidence, ["route.transit[1]"]);
+    // An EU embargo is not a UN one: the ATT check says nothing.
+    assert_silent(&d, "att.11-2.embargoed-transit");
+    // A political commitment (EU-CN) is no embargo on transit.
+    app.route.transit[1] = c("CN");
+    app.documents.transit_consent[1].state = c("CN");
+    assert_silent(
+        &screen_as_of(&app, "2026-11-20"),
+        "eu-cp.criterion-7.diversion",
+    );
 }
 
 #[test]
@@ -232,7 +270,7 @@ fn the_same_export_screened_by_a_non_eu_state_is_not_denied() {
 #[test]
 fn eu_membership_is_resolved_by_date_the_uk_before_and_after_withdrawal() {
     let before = screen_as_of(&export("GB", "VE"), "2019-06-01");
-    assert!(ran(&before).contains(&row("eu-cp", "1.0.0", "GB", "export")));
+    assert!(ran(&before).contains(&row("eu-cp", "1.1.0", "GB", "export")));
     assert_finding(
         &before,
         "deny",

@@ -8,7 +8,7 @@ use super::Context;
 use super::{embargo, risk};
 use crate::finding::{Effect, Finding, Instrument, Rule};
 use crate::model::{Application, AttCategory, Country, ItemKind, PartyRole, PartyType, Role};
-use crate::reference::{Certainty, Concern, Direction, EmbargoScope, Regime, Treaty};
+use crate::reference::{Certainty, Concern, Regime, Treaty};
 use crate::text;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -372,42 +372,18 @@ pub fn end_user_certificate(app: &Application, ctx: &Context<'_>, out: &mut Vec<
 /// keeps such goods from. Art. 6(1) does not prohibit the transit itself
 /// (nothing is supplied to that state), but the state authorising the
 /// goods to leave or pass assesses the risk of their diversion there:
-/// `refer`, once per transit state, for an embargo in force (or possibly
-/// in force) on the date that covers some of the goods. A suspended
-/// measure says nothing.
+/// `refer`, once per transit state (`embargo::embargoed_transits`).
 pub fn embargoed_transit(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if !ctx.authorises_outbound() {
         return;
     }
-    for (i, &state) in app.route.transit.iter().enumerate() {
-        let bearing = ctx.data.embargoes.targeting(&[state]).find(|e| {
-            e.regime == Regime::Un
-                && e.direction == Direction::To
-                && e.in_force(ctx.as_of) != Certainty::No
-                && e.scope_on(ctx.as_of) != EmbargoScope::Suspended
-                && app
-                    .goods
-                    .iter()
-                    .any(|g| e.covers(g.att_category, ctx.as_of) != Certainty::No)
-        });
-        if let Some(e) = bearing {
-            out.push(
-                EMBARGOED_TRANSIT
-                    .finding(
-                        Effect::Refer,
-                        text!(
-                            "Transit state ",
-                            state,
-                            " is under the UN arms embargo of ",
-                            e.cited_act(ctx.as_of),
-                            " (",
-                            e.id,
-                            "): the goods enter its territory; assess the risk of their diversion there"
-                        ),
-                    )
-                    .at(text!("route.transit[", i, "]")),
-            );
-        }
+    let un = embargo::embargoed_transits(app, &ctx.data.embargoes, ctx.as_of, &[Regime::Un]);
+    for (i, state, e) in un {
+        out.push(
+            EMBARGOED_TRANSIT
+                .finding(Effect::Refer, embargo::transit_message(state, e, ctx.as_of))
+                .at(text!("route.transit[", i, "]")),
+        );
     }
 }
 

@@ -249,3 +249,53 @@ fn assess_targeted<'e>(app: &Application, as_of: Date, e: &'e Embargo) -> Option
         government_exempt: false,
     })
 }
+
+/// The transit states under an arms embargo of one of `regimes` on
+/// supplies to them, with their place in the route and the first such
+/// embargo: in force (or possibly in force) on `as_of`, binding (not a
+/// political commitment, not suspended), and covering some of the goods.
+/// Goods passing through enter the territory the embargo keeps them
+/// from. No embargo prohibits the transit as such, since nothing is
+/// supplied to that state: the treaty checks refer it as a diversion risk.
+pub fn embargoed_transits<'a>(
+    app: &'a Application,
+    embargoes: &'a Embargoes,
+    as_of: Date,
+    regimes: &'a [Regime],
+) -> impl Iterator<Item = (usize, Country, &'a Embargo)> + 'a {
+    app.route
+        .transit
+        .iter()
+        .enumerate()
+        .filter_map(move |(i, &state)| {
+            let bearing = embargoes.targeting(&[state]).find(|e| {
+                regimes.contains(&e.regime)
+                    && e.direction == Direction::To
+                    && e.in_force(as_of) != Certainty::No
+                    && !matches!(
+                        e.scope_on(as_of),
+                        EmbargoScope::Suspended | EmbargoScope::Political
+                    )
+                    && app
+                        .goods
+                        .iter()
+                        .any(|g| e.covers(g.att_category, as_of) != Certainty::No)
+            });
+            bearing.map(|e| (i, state, e))
+        })
+}
+
+/// What a finding on an embargoed transit state says.
+pub fn transit_message(state: Country, e: &Embargo, as_of: Date) -> String {
+    text!(
+        "Transit state ",
+        state,
+        " is under the ",
+        regime_label(e),
+        " of ",
+        e.cited_act(as_of),
+        " (",
+        e.id,
+        "): the goods enter its territory; assess the risk of their diversion there"
+    )
+}

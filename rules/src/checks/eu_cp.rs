@@ -123,6 +123,7 @@ pub fn run(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     criterion_1(app, ctx, out);
     risk_criteria(app, ctx, out);
     criterion_7_documents(app, out);
+    criterion_7_transit(app, ctx, out);
     prior_denial_consultation(app, ctx, out);
 }
 
@@ -182,6 +183,22 @@ pub fn criterion_7_documents(app: &Application, out: &mut Vec<Finding>) {
             CRITERION_7
                 .finding(Effect::Refer, message)
                 .at(text!("parties[", i, "].state")),
+        );
+    }
+}
+
+/// Criterion 7: goods routed through a state under a UN or EU arms embargo
+/// enter the territory the embargo keeps them from, a risk of diversion
+/// to take into account: refer, once per such transit state
+/// (`embargo::embargoed_transits`).
+pub fn criterion_7_transit(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let regimes = [Regime::Un, Regime::Eu];
+    for (i, state, e) in embargo::embargoed_transits(app, &ctx.data.embargoes, ctx.as_of, &regimes)
+    {
+        out.push(
+            CRITERION_7
+                .finding(Effect::Refer, embargo::transit_message(state, e, ctx.as_of))
+                .at(text!("route.transit[", i, "]")),
         );
     }
 }

@@ -261,17 +261,28 @@ impl Embargoes {
     pub fn targeting(&self, states: &[Country]) -> impl Iterator<Item = &Embargo> + '_ {
         let mut at: Vec<u32> = Vec::new();
         for &state in states {
-            let start = self.by_target.partition_point(|&(t, _)| t < state);
-            at.extend(
-                self.by_target[start..]
-                    .iter()
-                    .take_while(|&&(t, _)| t == state)
-                    .map(|&(_, i)| i),
-            );
+            at.extend(self.positions_targeting(state));
         }
         at.sort_unstable();
         at.dedup();
         at.into_iter().filter_map(|i| self.list.get(i as usize))
+    }
+
+    /// The embargoes that target `state`, in the order given: one search
+    /// of the index and nothing allocated, for a check that asks about one
+    /// state at a time.
+    pub fn targeting_state(&self, state: Country) -> impl Iterator<Item = &Embargo> + '_ {
+        self.positions_targeting(state)
+            .filter_map(|i| self.list.get(i as usize))
+    }
+
+    /// Positions in `list` of the embargoes on `state`, ascending.
+    fn positions_targeting(&self, state: Country) -> impl Iterator<Item = u32> + '_ {
+        let start = self.by_target.partition_point(|&(t, _)| t < state);
+        self.by_target[start..]
+            .iter()
+            .take_while(move |&&(t, _)| t == state)
+            .map(|&(_, i)| i)
     }
 }
 

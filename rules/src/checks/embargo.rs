@@ -268,7 +268,7 @@ pub fn embargoed_transits<'a>(
         .iter()
         .enumerate()
         .filter_map(move |(i, &state)| {
-            let bearing = embargoes.targeting(&[state]).find(|e| {
+            let bearing = embargoes.targeting_state(state).find(|e| {
                 regimes.contains(&e.regime)
                     && e.direction == Direction::To
                     && e.in_force(as_of) != Certainty::No

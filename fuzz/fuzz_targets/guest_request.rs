@@ -7,10 +7,7 @@
 //! reach every branch that searches the data.
 #![no_main]
 use attest::config::Config;
-use attest::reference::{
-    Library, EU_ARMS_EMBARGOES, EU_DENIALS, EU_MEMBERS, NATIONAL_EMBARGOES, RISK_REGISTER,
-    TREATY_PARTIES, UN_ARMS_EMBARGOES,
-};
+use attest::reference::{Library, KNOWN};
 use attest_rules::abi::codec::{decode, encode, Response};
 use attest_rules::checks::{att, cop, eu_cp, fp, Context};
 use attest_rules::guest::{handle_evaluate, handle_init};
@@ -28,17 +25,7 @@ fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
 /// Every bundled data set, encoded as the host sends it.
 fn bundled_data() -> Vec<u8> {
     let library = Library::load(&Config::default().data).expect("the bundled data loads");
-    let all: Vec<String> = [
-        UN_ARMS_EMBARGOES,
-        EU_ARMS_EMBARGOES,
-        NATIONAL_EMBARGOES,
-        TREATY_PARTIES,
-        EU_MEMBERS,
-        RISK_REGISTER,
-        EU_DENIALS,
-    ]
-    .map(String::from)
-    .into();
+    let all: Vec<String> = KNOWN.iter().map(|&name| name.into()).collect();
     let mut bytes = Vec::new();
     encode(&library.subset(&all), &mut bytes);
     bytes

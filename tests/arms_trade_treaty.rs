@@ -399,15 +399,10 @@ fn art_11_2_ultimate_end_user_outside_the_destination_is_referred() {
     assert_eq!(f.evidence, ["parties[2].state"]);
 }
 
-/// The clean example routed through `via` after France, with its written
-/// no-objection, so that only the route differs.
+/// The clean example routed through `via` after France.
 fn through(via: &str) -> Application {
     let mut app = clean_export();
-    app.route.transit.push(c(via));
-    app.documents.transit_consent.push(TransitConsent {
-        state: c(via),
-        reference: format!("{via}-NOBJ-1"),
-    });
+    route_through(&mut app, via);
     app
 }
 

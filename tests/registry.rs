@@ -225,13 +225,8 @@ fn an_eu_member_exporting_to_a_state_under_an_eu_only_embargo_is_denied_under_cr
 #[test]
 fn an_eu_member_routing_goods_through_a_state_under_an_eu_embargo_is_referred_under_criterion_7() {
     let mut app = export("DE", "KE");
-    for via in ["PL", "BY"] {
-        app.route.transit.push(c(via));
-        app.documents.transit_consent.push(TransitConsent {
-            state: c(via),
-            reference: format!("{via}-NOBJ-1"),
-        });
-    }
+    route_through(&mut app, "PL");
+    route_through(&mut app, "BY");
     let d = screen_as_of(&app, "2026-11-20");
     let f = assert_finding(
         &d,

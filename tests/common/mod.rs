@@ -7,7 +7,7 @@ use attest::application::{self, Format};
 use attest::config::Config;
 use attest::decision::{Decision, FindingRecord};
 use attest::screen::Screener;
-use attest_rules::model::{Application, Country, Date};
+use attest_rules::model::{Application, Country, Date, TransitConsent};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -32,6 +32,16 @@ pub fn screen(app: &Application) -> Decision {
 
 pub fn screen_as_of(app: &Application, as_of: &str) -> Decision {
     screener().screen(app, Some(date(as_of)))
+}
+
+/// Adds `via` to the end of the route, with its written no-objection, so
+/// that only the route differs.
+pub fn route_through(app: &mut Application, via: &str) {
+    app.route.transit.push(c(via));
+    app.documents.transit_consent.push(TransitConsent {
+        state: c(via),
+        reference: format!("{via}-NOBJ-1"),
+    });
 }
 
 pub fn c(code: &str) -> Country {

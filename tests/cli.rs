@@ -393,7 +393,8 @@ fn policy_list_shows_manifests_hashes_and_data_provenance() {
     );
     assert!(text.contains("fp.10-2-a.import-licence"));
     assert!(
-        text.contains("data un-arms-embargoes: 34 entries (4 marked unverified)"),
+        text.contains("data un-arms-embargoes: 34 entries (4 marked unverified)")
+            && text.contains("data eu-denials: 1 entry (0 marked unverified)"),
         "{text}"
     );
 }

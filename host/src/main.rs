@@ -354,9 +354,15 @@ fn parse_as_of(s: &str) -> Result<AsOf, String> {
 
 /// "1 record", "2 records".
 fn count(n: u64, noun: &str) -> String {
+    count_as(n, noun, &format!("{noun}s"))
+}
+
+/// "1 entry", "2 entries": for a noun whose plural is not the singular
+/// and an s.
+fn count_as(n: u64, one: &str, many: &str) -> String {
     match n {
-        1 => format!("1 {noun}"),
-        _ => format!("{n} {noun}s"),
+        1 => format!("1 {one}"),
+        _ => format!("{n} {many}"),
     }
 }
 

@@ -377,9 +377,9 @@ pub fn list(config: Option<&Path>) -> ExitCode {
     }
     for set in &screener.library().sets {
         say!(
-            "data {}: {} entries ({} marked unverified), sha256 {}",
+            "data {}: {} ({} marked unverified), sha256 {}",
             set.name,
-            set.entries,
+            crate::count_as(set.entries as u64, "entry", "entries"),
             set.unverified,
             set.sha256
         );

@@ -10,6 +10,8 @@
 //! - `startup/*`: loading the `att` plug-in by compiling it, and from the
 //!   precompiled module cache.
 //! - `screen/*`: the full default stack (fp + att, combined decision).
+//! - `batch-100k/*`: `attest batch` end to end on 100,000 generated
+//!   applications, 1 and 2 workers, reused and fresh instances.
 //!
 //! - `compare/*`: the shared policy (`attest_rules::comparison`) natively,
 //!   as an Attest plug-in and, with `--features peers`, in Cedar and in
@@ -193,41 +195,60 @@ fn full_stack(c: &mut Criterion) {
 
 /// `attest batch` end to end (parse, validate, screen, serialise, write in
 /// order) on 2,000 generated applications, on 1 and 2 workers.
+/// Applications in the batch benchmark: the 100,000, generated
+/// as `attest gen --count 100000 --seed 1` writes them.
+const BATCH_SIZE: u64 = 100_000;
+
+/// `attest batch` end to end (read the JSON Lines file, screen, write the
+/// decisions in order to a file) on 1 and 2 workers, in both isolation
+/// modes; criterion reports applications/s as `thrpt`.
 fn batch_throughput(c: &mut Criterion) {
     use attest::batch::{self, AsOf, Input, Output};
+    use criterion::Throughput;
     let dir = std::env::temp_dir().join(format!("attest-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let input = dir.join("apps.jsonl");
-    let lines: Vec<String> = (0..2_000)
-        .map(|n| serde_json::to_string(&attest::workload::application(1, n)).unwrap())
-        .collect();
-    std::fs::write(&input, lines.join("\n")).unwrap();
-    let mut config = Config::default();
-    config.limits.isolation = Isolation::Reuse;
-    let screener = Screener::new(config).unwrap();
-    let mut group = c.benchmark_group("batch-2000");
+    let mut lines = String::new();
+    for n in 0..BATCH_SIZE {
+        lines += &serde_json::to_string(&attest::workload::application(1, n)).unwrap();
+        lines.push('\n');
+    }
+    std::fs::write(&input, lines).unwrap();
+    let mut group = c.benchmark_group("batch-100k");
+    group.throughput(Throughput::Elements(BATCH_SIZE));
+    // About a second an iteration: ten of them, the fewest criterion takes.
     group.sample_size(10);
-    for jobs in [1, 2] {
-        let opts = batch::Options {
-            jobs,
-            as_of: AsOf::Submitted,
-            strict: false,
-            progress: false,
-            restart: true,
-        };
-        let out = Output::File(dir.join(format!("out-{jobs}.jsonl")));
-        group.bench_function(format!("reuse-{jobs}-workers"), |b| {
-            b.iter(|| {
-                batch::run(
-                    &screener,
-                    &Input::JsonLines(input.clone()),
-                    &out,
-                    &opts,
-                    None,
-                )
-                .unwrap()
-            })
-        });
+    group.measurement_time(std::time::Duration::from_secs(20));
+    for (mode, isolation) in [("reuse", Isolation::Reuse), ("fresh", Isolation::Fresh)] {
+        let mut config = Config::default();
+        config.limits.isolation = isolation;
+        // Pool instances for both workers, as `attest batch --jobs 2` does.
+        config.sessions = 2;
+        let screener = Screener::new(config).unwrap();
+        for jobs in [1, 2] {
+            let opts = batch::Options {
+                jobs,
+                as_of: AsOf::Submitted,
+                strict: false,
+                progress: false,
+                restart: true,
+            };
+            let out = Output::File(dir.join(format!("out-{jobs}.jsonl")));
+            let name = format!("{mode}-{jobs}-workers");
+            group.bench_function(name, |b| {
+                b.iter(|| {
+                    let summary = batch::run(
+                        &screener,
+                        &Input::JsonLines(input.clone()),
+                        &out,
+                        &opts,
+                        None,
+                    )
+                    .unwrap();
+                    assert_eq!(summary.screened, BATCH_SIZE);
+                })
+            });
+        }
     }
     group.finish();
     let _ = std::fs::remove_dir_all(&dir);

@@ -620,6 +620,41 @@ fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
     );
 }
 
+/// Decisions kept from before findings named the evaluation that raised
+/// them (`findings[].for`) are the baseline of re-evaluations for years:
+/// the field alone is no change.
+#[test]
+fn decisions_written_before_findings_named_their_evaluation_compare_equal() {
+    let dir = workdir("diff-for");
+    let apps = generate(&dir, 300, 21);
+    let now = dir.join("now.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&now)]).status.success());
+    let mut named = 0;
+    let earlier: Vec<String> = std::fs::read_to_string(&now)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut d: serde_json::Value = serde_json::from_str(line).unwrap();
+            for f in d["findings"].as_array_mut().unwrap() {
+                named += usize::from(f.as_object_mut().unwrap().remove("for").is_some());
+            }
+            d.to_string()
+        })
+        .collect();
+    assert!(named > 300, "the findings name their evaluation: {named}");
+    let old = dir.join("old.jsonl");
+    std::fs::write(&old, earlier.join("\n") + "\n").unwrap();
+    let run = attest(&["diff", s(&old), s(&now)]);
+    assert!(run.status.success());
+    assert!(
+        run.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let table = String::from_utf8_lossy(&run.stderr);
+    assert!(table.contains("300 compared, 0 changed"), "{table}");
+}
+
 /// Re-evaluating under another validation (here `--strict`; in ten years,
 /// another Attest version) can make a record invalid on one side only.
 /// That is a change to or from `invalid`, not two files out of step.

@@ -223,6 +223,46 @@ fn an_eu_member_exporting_to_a_state_under_an_eu_only_embargo_is_denied_under_cr
 }
 
 #[test]
+fn each_finding_names_the_evaluation_that_raised_it_and_the_officer_reads_it_once() {
+    // EU-CP runs for Germany exporting and for Poland in transit, and
+    // finds the same embargo for each.
+    let mut app = export("DE", "VE");
+    route_through(&mut app, "PL");
+    let d = screen(&app);
+    let rule = "eu-cp.criterion-1.international-obligations";
+    let raised: Vec<String> = findings(&d, rule)
+        .iter()
+        .map(|f| {
+            let who = f.raised_for.expect("raised by an evaluation");
+            format!("{} {}", who.state, who.role.as_str())
+        })
+        .collect();
+    assert_eq!(raised, ["DE export", "PL transit"]);
+    // The record keeps both, each saying where it was raised.
+    let json = serde_json::to_value(&d).unwrap();
+    let record = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == rule)
+        .unwrap();
+    assert_eq!(
+        record["for"],
+        serde_json::json!({"state": "DE", "role": "export"})
+    );
+    // The officer reads the finding once, with both.
+    let text = d.to_text();
+    let message = &findings(&d, rule)[0].message;
+    assert_eq!(text.matches(message.as_str()).count(), 1, "{text}");
+    assert!(
+        text.contains(&format!(
+            "rule {rule} (eu-cp for DE export, PL transit); fields:"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_eu_member_routing_goods_through_a_state_under_an_eu_embargo_is_referred_under_criterion_7() {
     let mut app = export("DE", "KE");
     route_through(&mut app, "PL");

@@ -84,7 +84,10 @@ fn an_infinite_loop_runs_out_of_fuel_and_refers() {
     assert_eq!(eval.fuel, budget);
     // As an officer reads it: no empty "fields:" after a fault's rule.
     let text = d.to_text();
-    assert!(text.contains("rule attest.plugin-fault (loop)\n"), "{text}");
+    assert!(
+        text.contains("rule attest.plugin-fault (loop for GB export)\n"),
+        "{text}"
+    );
     assert!(text.contains(&format!("({budget} fuel, ")), "{text}");
 }
 

@@ -16,6 +16,8 @@ pub fn combine(evaluations: &[Evaluation], findings: &mut Vec<FindingRecord>) ->
     if evaluations.is_empty() {
         findings.push(FindingRecord {
             policy: "attest".into(),
+            // No evaluation raised it: it is about the transfer as a whole.
+            raised_for: None,
             rule: UNCOVERED_RULE.into(),
             instrument: "national".into(),
             article: "configuration".into(),

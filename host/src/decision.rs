@@ -29,6 +29,12 @@ pub struct Decision {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct FindingRecord {
     pub policy: Label,
+    /// The state and role whose evaluation raised it (an addition to the
+    /// spec's fields): a policy runs once for each state and role it
+    /// serves, and its findings often read the same for each. Absent only
+    /// for the finding the host adds when no policy ran.
+    #[serde(rename = "for", skip_serializing_if = "Option::is_none")]
+    pub raised_for: Option<Involvement>,
     pub rule: String,
     pub instrument: Label,
     pub article: String,
@@ -39,6 +45,32 @@ pub struct FindingRecord {
     /// evaluated state on the date: reported, but it cannot deny.
     #[serde(skip_serializing_if = "is_true")]
     pub binding: bool,
+}
+
+impl FindingRecord {
+    /// The same finding, wherever it was raised. Every field is named, so
+    /// that a field added later must be placed on one side or the other.
+    fn says_the_same(&self, other: &FindingRecord) -> bool {
+        let FindingRecord {
+            policy,
+            raised_for: _,
+            rule,
+            instrument,
+            article,
+            effect,
+            message,
+            evidence,
+            binding,
+        } = self;
+        *policy == other.policy
+            && *rule == other.rule
+            && *instrument == other.instrument
+            && *article == other.article
+            && *effect == other.effect
+            && *message == other.message
+            && *evidence == other.evidence
+            && *binding == other.binding
+    }
 }
 
 fn is_true(b: &bool) -> bool {
@@ -250,23 +282,24 @@ impl Decision {
             ("condition", "Licence conditions"),
             ("info", "For information"),
         ] {
-            let group: Vec<&FindingRecord> = self
-                .findings
-                .iter()
-                .filter(|f| f.effect == effect)
-                .collect();
+            let group = same_but_where_raised(self.findings.iter().filter(|f| f.effect == effect));
             if group.is_empty() {
                 continue;
             }
             let _ = writeln!(s, "\n{heading}:");
-            for f in group {
+            for (f, raised_for) in group {
                 let binding = if f.binding { "" } else { " [not binding]" };
                 let _ = writeln!(
                     s,
                     "  - [{} {}]{binding} {}",
                     f.instrument, f.article, f.message
                 );
-                let _ = write!(s, "      rule {} ({})", f.rule, f.policy);
+                let _ = write!(s, "      rule {} ({}", f.rule, f.policy);
+                for (i, who) in raised_for.iter().enumerate() {
+                    let lead = if i == 0 { " for" } else { "," };
+                    let _ = write!(s, "{lead} {} {}", who.state, who.role.as_str());
+                }
+                s.push(')');
                 if !f.evidence.is_empty() {
                     let _ = write!(s, "; fields: {}", f.evidence.join(", "));
                 }
@@ -305,6 +338,25 @@ impl Decision {
         }
         s
     }
+}
+
+/// Findings that differ only in the evaluation that raised them, once
+/// each with every state and role that raised it, in first-seen order. A
+/// policy serving several states of one transfer (EU-CP for the exporting
+/// member state and a transit one) often finds the same thing for each:
+/// the officer reads it once, with where it applies. The record keeps one
+/// finding per evaluation.
+fn same_but_where_raised<'d>(
+    findings: impl Iterator<Item = &'d FindingRecord>,
+) -> Vec<(&'d FindingRecord, Vec<Involvement>)> {
+    let mut grouped: Vec<(&FindingRecord, Vec<Involvement>)> = Vec::new();
+    for f in findings {
+        match grouped.iter_mut().find(|(g, _)| g.says_the_same(f)) {
+            Some((_, raised_for)) => raised_for.extend(f.raised_for),
+            None => grouped.push((f, f.raised_for.into_iter().collect())),
+        }
+    }
+    grouped
 }
 
 #[cfg(test)]
@@ -359,8 +411,9 @@ mod tests {
     #[test]
     fn a_decision_line_is_what_serde_json_writes() {
         let awkward = "Lot \"7\" \\ tab\there\nnew line \u{1} é 😀";
-        let finding = |binding| FindingRecord {
+        let finding = |binding, raised_for| FindingRecord {
             policy: Label::from(String::from("att")),
+            raised_for,
             rule: "att.6-1.un-arms-embargo".into(),
             instrument: "ATT".into(),
             article: "6(1)".into(),
@@ -382,7 +435,16 @@ mod tests {
         for (findings, evaluations, not_covered) in [
             (vec![], vec![], vec![]),
             (
-                vec![finding(true), finding(false)],
+                vec![
+                    finding(true, None),
+                    finding(
+                        false,
+                        Some(Involvement {
+                            state: Country::new("GB").unwrap(),
+                            role: Role::Export,
+                        }),
+                    ),
+                ],
                 vec![evaluation(None), evaluation(Some(awkward))],
                 vec![Involvement {
                     state: Country::new("KE").unwrap(),

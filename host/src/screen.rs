@@ -533,6 +533,7 @@ fn record(
             evaluation.fuel = done.fuel;
             findings.extend(done.findings.into_iter().map(|f| FindingRecord {
                 policy: id.clone(),
+                raised_for: Some(who),
                 rule: f.rule,
                 instrument: f.instrument.as_str().into(),
                 article: f.article,
@@ -545,6 +546,7 @@ fn record(
         Err(fault) => {
             findings.push(FindingRecord {
                 policy: id.clone(),
+                raised_for: Some(who),
                 rule: FAULT_RULE.into(),
                 instrument: labels.instrument.clone(),
                 article: "plug-in fault".into(),

@@ -38,6 +38,10 @@ pub fn write(decision: &Decision, out: &mut Vec<u8>) {
 fn finding(w: &mut Writer<'_>, f: &FindingRecord) {
     w.raw(b"{\"policy\":");
     w.string(&f.policy);
+    if let Some(raised_for) = &f.raised_for {
+        w.raw(b",\"for\":");
+        involvement(w, raised_for);
+    }
     w.raw(b",\"rule\":");
     w.string(&f.rule);
     w.raw(b",\"instrument\":");

@@ -83,11 +83,14 @@ fn evaluation(w: &mut Writer<'_>, e: &Evaluation) {
 }
 
 fn involvement(w: &mut Writer<'_>, i: &Involvement) {
-    w.raw(b"{\"state\":");
-    w.string(i.state.as_str());
-    w.raw(b",\"role\":");
-    w.string(i.role.as_str());
-    w.raw(b"}");
+    // A country code is two capital letters and a role one of the spec's
+    // lower-case names: neither ever needs escaping, so both are written
+    // as they are (every finding names its evaluation with one of these).
+    w.raw(b"{\"state\":\"");
+    w.raw(&i.state.as_bytes());
+    w.raw(b"\",\"role\":\"");
+    w.raw(i.role.as_str().as_bytes());
+    w.raw(b"\"}");
 }
 
 fn provenance(w: &mut Writer<'_>, p: &Provenance) {

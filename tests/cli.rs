@@ -370,6 +370,54 @@ fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
 }
 
 #[test]
+fn a_misspelt_field_is_named_with_the_field_it_was_meant_to_be() {
+    // The typo makes the application invalid: the error names the missing
+    // field and, beside it, the misspelt one and what it was meant to be.
+    let text = clean_toml().replace("destination = ", "destinaton = ");
+    let err = rejected("misspelt", "toml", &text);
+    assert!(
+        err.contains("route.destination: missing required field"),
+        "{err}"
+    );
+    assert!(
+        err.contains("route.destinaton: unknown field; did you mean `destination`?"),
+        "{err}"
+    );
+    // An optional field misspelt leaves the application valid: a warning,
+    // with the same hint; another case or `-` for `_` is the same key.
+    for (given, meant) in [("transprt", "transport"), ("Transit", "transit")] {
+        let text = clean_toml().replace("[route]\n", &format!("[route]\n{given} = \"x\"\n"));
+        let (_dir, path) = temp_file("misspelt-optional", "toml", &text);
+        let out = attest(&["validate", path.to_str().unwrap()]);
+        assert!(out.status.success());
+        let warning = format!("warning: route.{given}: unknown field; did you mean `{meant}`?");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(&warning),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Nothing close: no guess. A key of 100,000 letters is not measured.
+    let long = "x".repeat(100_000);
+    for given in ["via", long.as_str()] {
+        let text = clean_toml().replace("[route]\n", &format!("[route]\n{given} = \"x\"\n"));
+        let (_dir, path) = temp_file("unrelated", "toml", &text);
+        let out = attest(&["validate", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(": unknown field\n"),
+            "{}",
+            &stderr[..200.min(stderr.len())]
+        );
+        assert!(
+            !stderr.contains("did you mean"),
+            "{}",
+            &stderr[..200.min(stderr.len())]
+        );
+    }
+}
+
+#[test]
 fn validate_accepts_both_bundled_examples() {
     let out = attest(&[
         "validate",

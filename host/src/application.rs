@@ -172,10 +172,70 @@ pub fn validate(tree: &Node<'_>, strict: bool) -> Result<Parsed, ApplicationErro
             application,
             warnings: v.warnings,
         }),
+        // An unknown field beside an invalid application is often why it
+        // is invalid: `destinaton` given, `destination` missing. Outside
+        // strict mode it would be only a warning, never shown with the
+        // errors; it is reported with them.
         _ => Err(ApplicationError {
-            problems: v.problems,
+            problems: v.problems.into_iter().chain(v.warnings).collect(),
         }),
     }
+}
+
+/// The known key an unknown `key` was most likely meant to be: the same
+/// letters in another case or with `-` for `_`, or within two edits (one
+/// for keys of up to four letters, where two edits reach too many words).
+/// `None` when nothing is that close.
+fn closest_key<'k>(key: &str, known: &[&'k str]) -> Option<&'k str> {
+    let normal = |c: u8| {
+        if c == b'-' {
+            b'_'
+        } else {
+            c.to_ascii_lowercase()
+        }
+    };
+    let same = |k: &str| k.len() == key.len() && k.bytes().map(normal).eq(key.bytes().map(normal));
+    if let Some(k) = known.iter().find(|k| same(k)) {
+        return Some(k);
+    }
+    let reach = if key.chars().count() <= 4 { 1 } else { 2 };
+    known
+        .iter()
+        // Lengths further apart than `reach` are further apart in edits:
+        // a key of a megabyte is not measured against each known one.
+        .filter(|k| k.len().abs_diff(key.len()) <= reach)
+        .map(|k| (edits(key, k), *k))
+        .filter(|(d, _)| *d <= reach)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+/// Edits (insert, delete, replace one character, or swap two neighbours)
+/// from `a` to `b`: the optimal string alignment distance.
+fn edits(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    // Keys are short (the longest known is under 30 characters), and only
+    // an unknown key is ever measured: a full table is cheap.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let replace = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + replace);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn document_error(what: &str, e: impl fmt::Display) -> ApplicationError {
@@ -276,9 +336,13 @@ impl Validator {
                 }
                 None => {}
             }
+            let message = match closest_key(key, known) {
+                Some(meant) => format!("unknown field; did you mean `{meant}`?"),
+                None => "unknown field".into(),
+            };
             let p = FieldProblem {
                 path: join(path, key).to_string(),
-                message: "unknown field".into(),
+                message,
             };
             if self.strict {
                 self.problems.push(p);

@@ -271,6 +271,26 @@ fn an_unknown_country_is_named_with_its_path_and_code() {
 }
 
 #[test]
+fn a_common_mistake_for_a_country_code_is_named_with_the_code_meant() {
+    for (given, hint) in [
+        ("UK", "the United Kingdom is \"GB\""),
+        ("gb", "did you mean \"GB\" (United Kingdom)?"),
+    ] {
+        let text = clean_toml().replace(
+            "licensing_state = \"GB\"",
+            &format!("licensing_state = \"{given}\""),
+        );
+        let err = rejected("country-hint", "toml", &text);
+        assert!(
+            err.contains(&format!(
+                "licensing_state: \"{given}\" is not an ISO 3166-1 alpha-2 code; {hint}"
+            )),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn a_negative_quantity_is_rejected() {
     let text = clean_toml().replace("quantity = 200", "quantity = -5");
     let err = rejected("negative", "toml", &text);

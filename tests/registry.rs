@@ -535,6 +535,13 @@ fn configuration_errors_name_the_key() {
     assert!(err
         .message
         .contains("\"QQ\" is not an ISO 3166-1 alpha-2 code"));
+    let uk = text.replace("QQ", "UK");
+    let err = Config::parse(&uk, "t.toml", &read).unwrap_err();
+    assert!(
+        err.message.ends_with("; the United Kingdom is \"GB\""),
+        "{}",
+        err.message
+    );
     let text = "[[policy]]\nmodule = \"x.wasm\"\nstates = [\"XA\"]\nroles = [\"export\"]\n";
     assert_eq!(
         Config::parse(text, "t.toml", &read).unwrap_err().path,

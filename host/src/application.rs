@@ -450,10 +450,7 @@ impl Validator {
         match known_country(text) {
             Some(c) => Some(c),
             None => {
-                self.problem(
-                    path,
-                    format!("\"{text}\" is not an ISO 3166-1 alpha-2 code"),
-                );
+                self.problem(path, crate::countries::not_a_code(text));
                 None
             }
         }

@@ -247,7 +247,10 @@ impl Config {
                 .states
                 .iter()
                 .enumerate()
-                .map(|(j, s)| state_selector(s).ok_or_else(|| err(format!("policy[{i}].states[{j}]"), format!("\"{s}\" is not an ISO 3166-1 alpha-2 code, a group (eu-members, att-parties, fp-parties), \"licensing\" or \"*\""))))
+                .map(|(j, s)| {
+                    state_selector(s)
+                        .ok_or_else(|| err(format!("policy[{i}].states[{j}]"), not_a_selector(s)))
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let roles = p
                 .roles
@@ -321,6 +324,15 @@ fn limits(f: LimitsFile) -> Result<Limits, (String, String)> {
         isolation,
         instances: d.instances,
     })
+}
+
+/// The problem of a registry entry's state that is none of the forms
+/// `state_selector` reads, with the code most likely meant.
+fn not_a_selector(s: &str) -> String {
+    crate::countries::with_hint(
+        format!("\"{s}\" is not an ISO 3166-1 alpha-2 code, a group (eu-members, att-parties, fp-parties), \"licensing\" or \"*\""),
+        s,
+    )
 }
 
 fn state_selector(s: &str) -> Option<StateSelector> {

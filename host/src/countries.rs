@@ -44,6 +44,47 @@ fn slot(code: Country) -> Option<usize> {
     }
 }
 
+/// What a licensing officer most likely meant by `text`, which is not a
+/// code Attest knows: the same code in capitals, or the code that ISO
+/// 3166-1 assigns where a common abbreviation is only reserved.
+pub fn hint(text: &str) -> Option<String> {
+    let upper = text.trim().to_ascii_uppercase();
+    match upper.as_str() {
+        // ISO 3166-1 reserves UK at the United Kingdom's request but
+        // assigns GB; EL is the EU's own abbreviation for Greece, whose
+        // code is GR; EU is reserved for the European Union, no state.
+        "UK" => Some("the United Kingdom is \"GB\"".into()),
+        "EL" => Some("Greece is \"GR\" (EL is the EU's abbreviation)".into()),
+        "EU" => Some("the European Union is not a state: name the member state".into()),
+        _ if upper != text => {
+            let code = Country::new(&upper).filter(|&c| is_known(c))?;
+            Some(match name(code) {
+                Some(name) => format!("did you mean \"{upper}\" ({name})?"),
+                None => format!("did you mean \"{upper}\"?"),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The problem of a country given as `text`, which is not a known code,
+/// with what was most likely meant.
+pub fn not_a_code(text: &str) -> String {
+    with_hint(
+        format!("\"{text}\" is not an ISO 3166-1 alpha-2 code"),
+        text,
+    )
+}
+
+/// `problem`, about a country given as `text`, followed by what was most
+/// likely meant where [`hint`] knows.
+pub fn with_hint(problem: String, text: &str) -> String {
+    match hint(text) {
+        Some(hint) => format!("{problem}; {hint}"),
+        None => problem,
+    }
+}
+
 fn entries() -> impl Iterator<Item = (&'static str, &'static str)> {
     ISO_3166_1
         .lines()
@@ -64,5 +105,21 @@ mod tests {
         assert!(!is_known(c("UK")));
         assert_eq!(name(c("KE")), Some("Kenya"));
         assert_eq!(by_code().iter().flatten().count(), 249);
+    }
+
+    #[test]
+    fn a_code_that_is_not_one_comes_with_what_was_meant() {
+        assert_eq!(
+            not_a_code("UK"),
+            "\"UK\" is not an ISO 3166-1 alpha-2 code; the United Kingdom is \"GB\""
+        );
+        assert!(not_a_code("EL").ends_with("Greece is \"GR\" (EL is the EU's abbreviation)"));
+        assert!(
+            not_a_code("eu").ends_with("the European Union is not a state: name the member state")
+        );
+        assert!(not_a_code("ke").ends_with("did you mean \"KE\" (Kenya)?"));
+        assert!(not_a_code("xa").ends_with("did you mean \"XA\"?"));
+        assert_eq!(not_a_code("QQ"), "\"QQ\" is not an ISO 3166-1 alpha-2 code");
+        assert_eq!(not_a_code("qq"), "\"qq\" is not an ISO 3166-1 alpha-2 code");
     }
 }

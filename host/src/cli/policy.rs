@@ -103,7 +103,8 @@ pub fn new(dir: &Path, name: &str, state: &str) -> ExitCode {
         attest_rules::model::Country::new(state).filter(|&c| attest::countries::is_known(c))
     else {
         return fail(&format!(
-            "--state: \"{state}\" is not an ISO 3166-1 alpha-2 code"
+            "--state: {}",
+            attest::countries::not_a_code(state)
         ));
     };
     match attest::authoring::scaffold(dir, name, country) {

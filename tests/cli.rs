@@ -271,6 +271,34 @@ fn an_unknown_country_is_named_with_its_path_and_code() {
 }
 
 #[test]
+fn json_output_gives_a_line_for_every_file_an_invalid_one_its_error_record() {
+    let text = clean_toml().replace("quantity = 200", "quantity = -5");
+    let (_dir, bad) = temp_file("json-invalid", "toml", &text);
+    let good = example("gb-ke-police-rifles.toml");
+    let out = attest(&["screen", "--format", "json", bad.to_str().unwrap(), &good]);
+    assert_eq!(out.status.code(), Some(2), "an invalid file: exit status 2");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(
+        lines[0],
+        serde_json::json!({
+            "error": "invalid application",
+            "file": bad.to_str().unwrap(),
+            "problems": [{
+                "path": "goods[0].quantity",
+                "message": "expected an integer greater than 0, found -5"
+            }]
+        })
+    );
+    assert_eq!(lines[1]["application"], "GB-EXP-2026-000123");
+    assert_eq!(lines[1]["outcome"], "approve");
+}
+
+#[test]
 fn a_common_mistake_for_a_country_code_is_named_with_the_code_meant() {
     for (given, hint) in [
         ("UK", "the United Kingdom is \"GB\""),

@@ -99,16 +99,23 @@ pub struct Parsed {
 /// given to `attest batch`, from being read into memory whole.
 pub const MAX_DOCUMENT_BYTES: usize = 1 << 20;
 
+impl ApplicationError {
+    /// One problem with the document as a whole (no field path).
+    pub fn of_document(message: String) -> ApplicationError {
+        ApplicationError {
+            problems: vec![FieldProblem {
+                path: String::new(),
+                message,
+            }],
+        }
+    }
+}
+
 /// The problem of a document over [`MAX_DOCUMENT_BYTES`], which is not read.
 pub fn too_large() -> ApplicationError {
-    ApplicationError {
-        problems: vec![FieldProblem {
-            path: String::new(),
-            message: format!(
-                "larger than {MAX_DOCUMENT_BYTES} bytes; not an application (real ones are a few KiB)"
-            ),
-        }],
-    }
+    ApplicationError::of_document(format!(
+        "larger than {MAX_DOCUMENT_BYTES} bytes; not an application (real ones are a few KiB)"
+    ))
 }
 
 /// Parses and validates one application. A UTF-8 byte order mark before

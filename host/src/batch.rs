@@ -16,7 +16,7 @@
 mod input;
 mod resume;
 
-pub use input::CHUNK;
+pub use input::{Origin, CHUNK};
 pub use resume::{run_key, sidecar_path};
 
 use crate::application;
@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
-use input::{Chunk, Origin, Record, Spares, IO_BUFFER};
+use input::{Chunk, Record, Spares, IO_BUFFER};
 
 /// Which date each application is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,7 +290,8 @@ fn parse_record(
 }
 
 /// The output line of an invalid record: where it is and every problem.
-fn error_record(e: &application::ApplicationError, origin: &Origin) -> serde_json::Value {
+/// `attest screen --format json` prints the same for an invalid file.
+pub fn error_record(e: &application::ApplicationError, origin: &Origin) -> serde_json::Value {
     let problems: Vec<_> = e
         .problems
         .iter()

@@ -15,7 +15,7 @@ macro_rules! say {
 
 mod cli;
 
-use attest::application::{self, Format};
+use attest::application::{self, ApplicationError, Format};
 use attest::batch::{self, AsOf, Input, Output};
 use attest::config::Config;
 use attest::register::{self, Register};
@@ -98,7 +98,8 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// `text` for an officer (findings grouped by outcome, with
-        /// citations) or `json` (the decision format of the spec)
+        /// citations) or `json` (the decision format of the spec; an
+        /// invalid file's error record, as `attest batch` writes it)
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         /// Apply rules and reference data as of this date (YYYY-MM-DD)
@@ -634,16 +635,43 @@ fn screener_with(
     Screener::new(config).map_err(|e| fail(&e))
 }
 
-/// Reads and validates one file, printing its problems.
-fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
-    let stdin = path == Path::new("-");
-    let name = match stdin {
+/// Reads and validates one file, printing its problems (or warnings) for
+/// the reader. An error names every problem, also when the file could not
+/// be read as an application at all.
+fn load(path: &Path, strict: bool) -> Result<application::Parsed, ApplicationError> {
+    let name = match path == Path::new("-") {
         true => "standard input".into(),
         false => path.display().to_string(),
     };
+    let result = read_application(path, &name, strict);
+    match &result {
+        Ok(parsed) => {
+            for w in &parsed.warnings {
+                eprintln!("{name}: warning: {w}");
+            }
+        }
+        Err(e) => {
+            for p in &e.problems {
+                eprintln!("{name}: {p}");
+            }
+        }
+    }
+    result
+}
+
+/// The application in the file at `path` (`-`: standard input), called
+/// `name` in messages.
+fn read_application(
+    path: &Path,
+    name: &str,
+    strict: bool,
+) -> Result<application::Parsed, ApplicationError> {
+    let stdin = path == Path::new("-");
+    let whole = ApplicationError::of_document;
     if path.is_dir() {
-        eprintln!("{name}: a folder; name its files ({name}/*.toml) or use `attest batch {name}`");
-        return None;
+        return Err(whole(format!(
+            "a folder; name its files ({name}/*.toml) or use `attest batch {name}`"
+        )));
     }
     // One byte past the limit tells a document that is too large.
     let limit = application::MAX_DOCUMENT_BYTES as u64 + 1;
@@ -653,45 +681,37 @@ fn load(path: &Path, strict: bool) -> Option<application::Parsed> {
         false => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut bytes)),
     };
     if let Err(e) = read {
-        eprintln!("{name}: cannot read: {e}");
-        return None;
+        return Err(whole(format!("cannot read: {e}")));
     }
     if bytes.len() > application::MAX_DOCUMENT_BYTES {
-        for p in application::too_large().problems {
-            eprintln!("{name}: {p}");
-        }
-        return None;
+        return Err(application::too_large());
     }
     let format = match stdin {
         true => Format::sniff(&bytes),
         false => Format::from_path(path),
     };
-    match application::parse_bytes(&bytes, format, strict) {
-        Ok(parsed) => {
-            for w in &parsed.warnings {
-                eprintln!("{name}: warning: {w}");
-            }
-            Some(parsed)
+    application::parse_bytes(&bytes, format, strict).map_err(|mut e| {
+        // Screening one application per file is the usual mistake with a
+        // batch input; say which command reads it.
+        if path.extension().is_some_and(|x| x == "jsonl") {
+            e.problems.extend(
+                whole(format!(
+                    "JSON Lines hold one application per line: use `attest batch {name}`"
+                ))
+                .problems,
+            );
+        } else if bytes.trim_ascii_start().first() == Some(&b'[') {
+            e.problems.extend(
+                whole(
+                    "a JSON array: screen takes one application per file; \
+                 `attest batch` takes many, one per line (`jq -c '.[]'` makes them)"
+                        .into(),
+                )
+                .problems,
+            );
         }
-        Err(e) => {
-            for p in &e.problems {
-                eprintln!("{name}: {p}");
-            }
-            // Screening one application per file is the usual mistake with
-            // a batch input; say which command reads it.
-            if path.extension().is_some_and(|x| x == "jsonl") {
-                eprintln!(
-                    "{name}: JSON Lines hold one application per line: use `attest batch {name}`"
-                );
-            } else if bytes.trim_ascii_start().first() == Some(&b'[') {
-                eprintln!(
-                    "{name}: a JSON array: screen takes one application per file; \
-                     `attest batch` takes many, one per line (`jq -c '.[]'` makes them)"
-                );
-            }
-            None
-        }
-    }
+        e
+    })
 }
 
 fn screen(
@@ -714,9 +734,18 @@ fn screen(
     let mut session = screener.session();
     let mut ok = true;
     for path in files {
-        let Some(parsed) = load(path, strict) else {
-            ok = false;
-            continue;
+        let parsed = match load(path, strict) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                ok = false;
+                // A script reading the JSON gets a line for every file:
+                // the error record a batch writes for an invalid file.
+                if let OutputFormat::Json = format {
+                    let origin = batch::Origin::File(path.display().to_string());
+                    say!("{}", batch::error_record(&e, &origin));
+                }
+                continue;
+            }
         };
         let decision = session.screen(&parsed.application, as_of);
         let compact = serde_json::to_string(&decision).unwrap_or_default();
@@ -756,8 +785,8 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut ok = true;
     for path in files {
         match load(path, strict) {
-            Some(_) => say!("{}: valid", path.display()),
-            None => ok = false,
+            Ok(_) => say!("{}: valid", path.display()),
+            Err(_) => ok = false,
         }
     }
     if ok {

@@ -825,6 +825,65 @@ fn a_deleted_register_record_is_detected_and_named() {
     assert!(text.contains("record 2 is missing (deleted)"), "{text}");
 }
 
+/// Removing the newest records leaves a chain that verifies: only the
+/// head hash kept from an earlier verify reveals it, given back with
+/// `--head`.
+#[test]
+fn removing_the_newest_records_is_detected_against_a_kept_head() {
+    let (_dir, register) = register_with_five("head");
+    let head = |text: &str| text.trim_end().rsplit(' ').next().unwrap().to_string();
+    let at_five = head(&verify(&register).1);
+    let kept = |hash: &str| {
+        let out = attest(&[
+            "register",
+            "verify",
+            "--register",
+            s(&register),
+            "--head",
+            hash,
+        ]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), text)
+    };
+    let (code, text) = kept(&at_five.to_uppercase());
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains(&format!(
+            "head {} is record 5: every record up to it is still there, 0 records added since",
+            at_five.to_uppercase()
+        )),
+        "{text}"
+    );
+    // A record's hash from before: later records count as added.
+    let conn = Connection::open(&register).unwrap();
+    let at_three: String = conn
+        .query_row("SELECT hash FROM records WHERE seq = 3", [], |r| r.get(0))
+        .unwrap();
+    drop(conn);
+    let (code, text) = kept(&at_three);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("is record 3: every record up to it is still there, 2 records added since"),
+        "{text}"
+    );
+    // The two newest removed: the chain is intact, the kept head gone.
+    tamper(&register, "DELETE FROM records WHERE seq > 3;");
+    let (code, text) = verify(&register);
+    assert_eq!(
+        (code, text.contains("3 records, chain intact")),
+        (Some(0), true),
+        "{text}"
+    );
+    let (code, text) = kept(&at_five);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(
+        text.contains(&format!(
+            "head {at_five} is no record of this register: records it covered were removed"
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn swapped_register_records_are_detected_and_named() {
     let (_dir, register) = register_with_five("swap");

@@ -229,8 +229,15 @@ enum Command {
 #[derive(Subcommand)]
 enum RegisterCommand {
     /// Check that no record was altered, deleted or reordered; names the
-    /// first bad record. Prints the head hash: keep it outside the database.
-    Verify,
+    /// first bad record. Prints the head hash: keep it outside the database,
+    /// and give it back with --head to prove that the newest records of
+    /// that day were not removed since.
+    Verify {
+        /// A head hash printed by an earlier verify (kept in a case file or
+        /// a log): also check that every record it covered is still there
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
     /// Write the recorded applications as JSON Lines, for re-evaluation:
     /// each distinct application once.
     Export {

@@ -276,6 +276,19 @@ impl Register {
         Ok(seq.map_or(0, |s| s as u64))
     }
 
+    /// The record whose hash is `hash` (hex, any case), if one is. With an
+    /// intact chain, finding a head hash kept from an earlier `verify`
+    /// proves that every record it covered is still there, unchanged: the
+    /// hash commits to its record and, through the chain, to all before.
+    pub fn record_with_hash(&self, hash: &str) -> Result<Option<u64>, RegisterError> {
+        let seq: Option<i64> = self.conn.query_row(
+            "SELECT MIN(seq) FROM records WHERE hash = ?1",
+            [hash.trim().to_ascii_lowercase()],
+            |r| r.get(0),
+        )?;
+        Ok(seq.map(|s| s as u64))
+    }
+
     /// Calls `each` with every record, oldest first (only those of one
     /// application with `filter`), reading one row at a time, until it
     /// returns `false`. A register kept for ten years does not fit in

@@ -31,7 +31,7 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
         Progress::new(total, 0, enabled)
     };
     match command {
-        RegisterCommand::Verify => {
+        RegisterCommand::Verify { head: kept } => {
             let verified = register.verify(&mut progress);
             progress.finish();
             match verified {
@@ -41,7 +41,30 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
                         path.display(),
                         count(records, "record")
                     );
-                    ExitCode::SUCCESS
+                    match kept.map(|k| (register.record_with_hash(&k), k)) {
+                        None => ExitCode::SUCCESS,
+                        Some((Ok(Some(seq)), k)) => {
+                            say!(
+                                "{}: head {} is record {seq}: every record up to it is still there, {} since",
+                                path.display(),
+                                k.trim(),
+                                count(records - seq, "record") + " added"
+                            );
+                            ExitCode::SUCCESS
+                        }
+                        // The chain is intact, so the newest records of
+                        // that day were removed and the chain carried on
+                        // without them, or the hash is not of this register.
+                        Some((Ok(None), k)) => {
+                            say!(
+                                "{}: head {} is no record of this register: records it covered were removed (or it was printed for another register)",
+                                path.display(),
+                                k.trim()
+                            );
+                            ExitCode::from(3)
+                        }
+                        Some((Err(e), _)) => fail(&e),
+                    }
                 }
                 Ok(Verification::Broken { seq, reason }) => {
                     say!("{}: record {seq}: {reason}", path.display());

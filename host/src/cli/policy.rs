@@ -251,11 +251,7 @@ pub fn inspect(path: &Path) -> ExitCode {
             say!("  data     {}", listed(&m.data));
             say!("  rules    {}", m.rules.join(", "));
             if from.is_some() || until.is_some() {
-                say!(
-                    "  in force {} to {}",
-                    from.map_or("-".into(), |d| d.to_string()),
-                    until.map_or("-".into(), |d| d.to_string())
-                );
+                say!("  in force {}", in_force(from, until));
             }
         }
         Err(e @ attest::manifest::ManifestError::NotWasm(_)) => {
@@ -339,14 +335,7 @@ pub fn list(config: Option<&Path>) -> ExitCode {
             Loaded::Ready(p) => {
                 let m = &p.manifest;
                 let (from, until) = m.effective();
-                let window = match (from, until) {
-                    (None, None) => "always".to_string(),
-                    (f, u) => format!(
-                        "{} to {}",
-                        f.map_or("-".into(), |d| d.to_string()),
-                        u.map_or("-".into(), |d| d.to_string())
-                    ),
-                };
+                let window = in_force(from, until);
                 say!(
                     "{} {} [{}] ABI v{} ({})",
                     m.id,
@@ -393,5 +382,33 @@ fn listed(names: &[String]) -> String {
     match names {
         [] => "none".into(),
         _ => names.join(", "),
+    }
+}
+
+/// When a policy version is in force, from its manifest's dates (both
+/// inclusive; either may be open).
+fn in_force<D: std::fmt::Display>(from: Option<D>, until: Option<D>) -> String {
+    match (from, until) {
+        (None, None) => "always".into(),
+        (Some(from), None) => format!("from {from}"),
+        (None, Some(until)) => format!("until {until}"),
+        (Some(from), Some(until)) => format!("{from} to {until}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_force;
+
+    #[test]
+    fn an_open_end_reads_as_from_or_until() {
+        let none: Option<&str> = None;
+        assert_eq!(in_force(none, none), "always");
+        assert_eq!(in_force(Some("2026-01-01"), None), "from 2026-01-01");
+        assert_eq!(in_force(None, Some("2025-12-31")), "until 2025-12-31");
+        assert_eq!(
+            in_force(Some("2020-01-01"), Some("2025-12-31")),
+            "2020-01-01 to 2025-12-31"
+        );
     }
 }

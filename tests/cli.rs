@@ -417,6 +417,14 @@ fn unknown_fields_warn_by_default_and_fail_in_strict_mode() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("route.via: unknown field"));
 }
 
+/// `attest validate` on the police rifles example with `key = "x"` added
+/// to its route.
+fn validate_with_route_key(key: &str) -> Output {
+    let text = clean_toml().replace("[route]\n", &format!("[route]\n{key} = \"x\"\n"));
+    let (_dir, path) = temp_file("route-key", "toml", &text);
+    attest(&["validate", path.to_str().unwrap()])
+}
+
 #[test]
 fn a_misspelt_field_is_named_with_the_field_it_was_meant_to_be() {
     // The typo makes the application invalid: the error names the missing
@@ -434,9 +442,7 @@ fn a_misspelt_field_is_named_with_the_field_it_was_meant_to_be() {
     // An optional field misspelt leaves the application valid: a warning,
     // with the same hint; another case or `-` for `_` is the same key.
     for (given, meant) in [("transprt", "transport"), ("Transit", "transit")] {
-        let text = clean_toml().replace("[route]\n", &format!("[route]\n{given} = \"x\"\n"));
-        let (_dir, path) = temp_file("misspelt-optional", "toml", &text);
-        let out = attest(&["validate", path.to_str().unwrap()]);
+        let out = validate_with_route_key(given);
         assert!(out.status.success());
         let warning = format!("warning: route.{given}: unknown field; did you mean `{meant}`?");
         assert!(
@@ -448,9 +454,7 @@ fn a_misspelt_field_is_named_with_the_field_it_was_meant_to_be() {
     // Nothing close: no guess. A key of 100,000 letters is not measured.
     let long = "x".repeat(100_000);
     for given in ["via", long.as_str()] {
-        let text = clean_toml().replace("[route]\n", &format!("[route]\n{given} = \"x\"\n"));
-        let (_dir, path) = temp_file("unrelated", "toml", &text);
-        let out = attest(&["validate", path.to_str().unwrap()]);
+        let out = validate_with_route_key(given);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
             stderr.contains(": unknown field\n"),

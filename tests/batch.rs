@@ -884,6 +884,32 @@ fn removing_the_newest_records_is_detected_against_a_kept_head() {
     );
 }
 
+/// A record edited behind Attest's back (its hash cut short) fails
+/// `verify` and is still shown by `show`, not a panic.
+#[test]
+fn a_record_with_a_damaged_hash_is_shown_not_a_panic() {
+    let (dir, register) = register_with_five("short-hash");
+    tamper(&register, "UPDATE records SET hash = 'ab12' WHERE seq = 1;");
+    assert_eq!(verify(&register).0, Some(3));
+    let first = std::fs::read_to_string(dir.join("apps.jsonl")).unwrap();
+    let id = serde_json::from_str::<serde_json::Value>(first.lines().next().unwrap()).unwrap()
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let show = attest(&["register", "show", &id, "--register", s(&register)]);
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        show.status.success(),
+        "{}",
+        String::from_utf8_lossy(&show.stderr)
+    );
+    assert!(
+        text.starts_with("#1 recorded ") && text.contains("  hash ab12\n"),
+        "{text}"
+    );
+}
+
 #[test]
 fn swapped_register_records_are_detected_and_named() {
     let (_dir, register) = register_with_five("swap");
@@ -932,7 +958,8 @@ fn screen_record_and_register_export_and_show_round_trip() {
     let text = String::from_utf8_lossy(&show.stdout);
     assert_eq!(text.lines().count(), 2, "{text}");
     assert!(
-        text.lines().all(|l| l.contains("deny as of 2026-10-02")),
+        text.lines()
+            .all(|l| l.contains("deny as of 2026-10-02  (4 findings)  hash ")),
         "{text}"
     );
     let exported = dir.join("export.jsonl");

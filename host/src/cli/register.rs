@@ -131,13 +131,18 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
                             serde_json::json!({"seq": e.seq, "recorded_at": e.recorded_at, "hash": e.hash, "decision": decision})
                         ),
                         OutputFormat::Text => say!(
-                            "#{} recorded {}  {} as of {}  ({} findings)  hash {}",
+                            "#{} recorded {}  {} as of {}  ({})  hash {}",
                             e.seq,
                             e.recorded_at,
                             decision["outcome"].as_str().unwrap_or("?"),
                             decision["as_of"].as_str().unwrap_or("?"),
-                            decision["findings"].as_array().map_or(0, Vec::len),
-                            &e.hash[..16]
+                            count(
+                                decision["findings"].as_array().map_or(0, Vec::len) as u64,
+                                "finding"
+                            ),
+                            // Whole when shorter: a record edited behind
+                            // Attest's back is shown, not a panic.
+                            e.hash.get(..16).unwrap_or(&e.hash)
                         ),
                     }
                 }

@@ -561,6 +561,47 @@ fn a_directory_of_application_files_is_a_batch_input() {
     );
 }
 
+/// A file of a folder input that cannot be read is one error record; the
+/// run goes on. A dangling link used to stop the whole run.
+#[test]
+fn an_unreadable_file_of_a_folder_input_is_an_error_record_and_the_rest_is_screened() {
+    let dir = workdir("unreadable");
+    let apps = dir.join("apps");
+    std::fs::create_dir_all(apps.join("b-folder.toml")).unwrap();
+    std::fs::copy(
+        format!("{EXAMPLES}/gb-ke-police-rifles.toml"),
+        apps.join("c-good.toml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.join("nowhere.toml"), apps.join("a-dangling.toml")).unwrap();
+    let out = attest(&["batch", s(&apps), "--quiet"]);
+    assert_eq!(out.status.code(), Some(2), "invalid records: exit status 2");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3);
+    for (line, file, why) in [
+        (
+            &lines[0],
+            "a-dangling.toml",
+            "cannot read: No such file or directory",
+        ),
+        (&lines[1], "b-folder.toml", "cannot read: Is a directory"),
+    ] {
+        assert_eq!(line["file"], file);
+        let message = line["problems"][0]["message"].as_str().unwrap();
+        assert!(message.starts_with(why), "{message}");
+    }
+    assert_eq!(lines[2]["application"], "GB-EXP-2026-000123");
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains("1 screened: 1 approve, 0 refer, 0 deny; 2 invalid"),
+        "{summary}"
+    );
+}
+
 #[test]
 fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
     let dir = workdir("diff");

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
-use input::{Chunk, Record, Spares, IO_BUFFER};
+use input::{Chunk, Record, Spares, Unread, IO_BUFFER};
 
 /// Which date each application is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -283,8 +283,14 @@ fn parse_record(
     text: &[u8],
     opts: &Options,
 ) -> Result<application::Parsed, application::ApplicationError> {
-    if record.oversized {
-        return Err(application::too_large());
+    match &record.unread {
+        Some(Unread::TooLarge) => return Err(application::too_large()),
+        Some(Unread::Failed(why)) => {
+            return Err(application::ApplicationError::of_document(format!(
+                "cannot read: {why}"
+            )))
+        }
+        None => {}
     }
     application::parse_bytes(text, record.format, opts.strict)
 }

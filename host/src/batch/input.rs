@@ -41,9 +41,20 @@ pub struct Record {
     pub origin: Origin,
     pub span: Range<usize>,
     pub format: Format,
-    /// Longer than [`MAX_DOCUMENT_BYTES`]: not read, its span is empty,
-    /// and it becomes an error record.
-    pub oversized: bool,
+    /// Why the record's text was not read, if it was not: its span is
+    /// empty, and it becomes an error record.
+    pub unread: Option<Unread>,
+}
+
+/// Why a record was not read.
+#[derive(Clone, Debug)]
+pub enum Unread {
+    /// Longer than [`MAX_DOCUMENT_BYTES`].
+    TooLarge,
+    /// A file of a folder input that could not be read: a dangling link,
+    /// a folder named `*.toml`, no permission. One such file used to stop
+    /// the whole run; it is one record, and the rest are screened.
+    Failed(String),
 }
 
 #[derive(Clone)]
@@ -172,7 +183,7 @@ pub fn read_chunks(
                     origin: Origin::Line(line),
                     span: start..end,
                     format: Format::Json,
-                    oversized,
+                    unread: oversized.then_some(Unread::TooLarge),
                 });
                 if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
                     return Ok(());
@@ -182,13 +193,17 @@ pub fn read_chunks(
         Input::Directory(dir) => {
             for path in application_files(dir)?.into_iter().skip(skip as usize) {
                 let start = chunk.text.len();
-                let failed = |e| BatchError::Io(path.display().to_string(), e);
-                let size = std::fs::metadata(&path).map_err(failed)?.len();
-                let oversized = size > MAX_DOCUMENT_BYTES as u64;
-                if !oversized {
-                    File::open(&path)
+                let unread = match std::fs::metadata(&path) {
+                    Ok(meta) if meta.len() > MAX_DOCUMENT_BYTES as u64 => Some(Unread::TooLarge),
+                    Ok(_) => File::open(&path)
                         .and_then(|mut f| f.read_to_end(&mut chunk.text))
-                        .map_err(failed)?;
+                        .err()
+                        .map(|e| Unread::Failed(e.to_string())),
+                    Err(e) => Some(Unread::Failed(e.to_string())),
+                };
+                if unread.is_some() {
+                    // Nothing of a file that failed part-way is kept.
+                    chunk.text.truncate(start);
                 }
                 let name = path
                     .file_name()
@@ -198,7 +213,7 @@ pub fn read_chunks(
                     origin: Origin::File(name),
                     span: start..chunk.text.len(),
                     format: Format::from_path(&path),
-                    oversized,
+                    unread,
                 });
                 if chunk.records.len() == CHUNK && !pass_on(&mut chunk) {
                     return Ok(());

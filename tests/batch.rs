@@ -123,11 +123,7 @@ fn a_malformed_line_becomes_an_error_record_and_the_rest_is_screened() {
         Some(2),
         "invalid records make the exit status 2"
     );
-    let written: Vec<serde_json::Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let written = json_lines(std::fs::read(&out).unwrap());
     assert_eq!(written.len(), 21, "one line per input record");
     assert_eq!(written[4]["line"], 5);
     assert_eq!(written[4]["problems"][0]["path"], "goods[0].quantity");
@@ -176,11 +172,7 @@ fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_and_a_bom_are
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
-    let written: Vec<serde_json::Value> = std::fs::read_to_string(&out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let written = json_lines(std::fs::read(&out).unwrap());
     assert_eq!(
         written.len(),
         4,
@@ -238,11 +230,7 @@ fn a_utf16_input_is_named_as_such() {
 fn an_array_or_a_pretty_printed_document_is_not_taken_for_json_lines() {
     let dir = workdir("not-json-lines");
     let apps = generate(&dir, 2, 23);
-    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&apps)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(std::fs::read(&apps).unwrap());
     let array = serde_json::Value::Array(lines.clone());
     for (name, text) in [
         ("array.json", array.to_string()),
@@ -293,11 +281,7 @@ fn a_record_over_a_mebibyte_is_an_error_record_and_the_rest_is_screened() {
     std::fs::write(&input, format!("{huge}\n{}\n{huge}\n{}", good[0], good[1])).unwrap();
     let run = attest(&["batch", s(&input)]);
     assert_eq!(run.status.code(), Some(2));
-    let lines: Vec<serde_json::Value> = String::from_utf8(run.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(run.stdout);
     assert_eq!(lines.len(), 4);
     for (i, line) in [(0, 1), (2, 3)] {
         assert_eq!(lines[i]["line"], line);
@@ -576,11 +560,7 @@ fn an_unreadable_file_of_a_folder_input_is_an_error_record_and_the_rest_is_scree
     std::os::unix::fs::symlink(dir.join("nowhere.toml"), apps.join("a-dangling.toml")).unwrap();
     let out = attest(&["batch", s(&apps), "--quiet"]);
     assert_eq!(out.status.code(), Some(2), "invalid records: exit status 2");
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out.stdout);
     assert_eq!(lines.len(), 3);
     for (line, file, why) in [
         (

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::Scratch;
+use common::{json_lines, Scratch};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -277,11 +277,7 @@ fn json_output_gives_a_line_for_every_file_an_invalid_one_its_error_record() {
     let good = example("gb-ke-police-rifles.toml");
     let out = attest(&["screen", "--format", "json", bad.to_str().unwrap(), &good]);
     assert_eq!(out.status.code(), Some(2), "an invalid file: exit status 2");
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(out.stdout);
     assert_eq!(lines.len(), 2, "{lines:?}");
     assert_eq!(
         lines[0],

@@ -129,3 +129,13 @@ impl Drop for Scratch {
         }
     }
 }
+
+/// Each line of `text` (decisions, error records, applications) as JSON.
+#[track_caller]
+pub fn json_lines(text: impl AsRef<[u8]>) -> Vec<serde_json::Value> {
+    std::str::from_utf8(text.as_ref())
+        .expect("UTF-8 JSON Lines")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}

@@ -14,6 +14,7 @@
 //!   append to the wrong file.
 
 mod input;
+mod output;
 mod resume;
 
 pub use input::{Origin, CHUNK};
@@ -36,6 +37,7 @@ use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Mutex;
 
 use input::{Chunk, Record, Spares, Unread, IO_BUFFER};
+use output::DecisionFile;
 
 /// Which date each application is judged by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -345,6 +347,10 @@ pub fn run(
             // No buffer of our own: each chunk's decisions (about 700 KB)
             // go to the file in one write instead of being copied into a
             // buffer first (less CPU for two workers, docs/performance.md).
+            let len = file
+                .metadata()
+                .map_err(io_err(path.display().to_string()))?;
+            let file = DecisionFile::new(file, len.len());
             (Box::new(file), Some((path, resume)))
         }
     };

@@ -1159,7 +1159,12 @@ fn a_full_disk_stops_the_batch_with_a_clear_error_and_a_rerun_records_each_once(
     ]);
     assert_eq!(full.status.code(), Some(1));
     let err = String::from_utf8_lossy(&full.stderr);
-    assert!(err.contains("No space left on device"), "{err}");
+    assert!(
+        err.starts_with("attest: /dev/full: No space left on device"),
+        "{err}"
+    );
+    // A device is written as standard output is: no sidecar beside it.
+    assert!(!Path::new("/dev/full.batch").exists());
     assert!(
         register_count(&register).contains("chain intact"),
         "the register survives the failed run"
@@ -1183,6 +1188,52 @@ fn a_full_disk_stops_the_batch_with_a_clear_error_and_a_rerun_records_each_once(
         register_count(&register).contains("300 records, chain intact"),
         "{}",
         register_count(&register)
+    );
+}
+
+/// `--out /dev/null` (for the summary alone) or a named pipe into another
+/// program: neither can be resumed or hold a sidecar. Both used to be
+/// refused as "exists and was not written by `attest batch`", and with
+/// `--restart` a sidecar was written into /dev.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_device_or_pipe_as_output_gets_every_decision_and_no_sidecar() {
+    let dir = workdir("stream-out");
+    let apps = generate(&dir, 120, 34);
+    let file = dir.join("decisions.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&file)])
+        .status
+        .success());
+
+    let null = attest(&["batch", &apps, "--out", "/dev/null"]);
+    let summary = String::from_utf8_lossy(&null.stderr);
+    assert!(null.status.success(), "{summary}");
+    assert!(summary.contains("120 screened:"), "{summary}");
+    assert!(!Path::new("/dev/null.batch").exists());
+
+    let fifo = dir.join("pipe");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    let piped = attest(&["batch", &apps, "--out", s(&fifo)]);
+    assert!(
+        piped.status.success(),
+        "{}",
+        String::from_utf8_lossy(&piped.stderr)
+    );
+    assert_eq!(reader.join().unwrap(), std::fs::read(&file).unwrap());
+    assert!(!dir.join("pipe.batch").exists());
+
+    // What cannot be read back cannot be compared with a baseline.
+    let compared = attest(&["batch", &apps, "--out", "/dev/null", "--baseline", s(&file)]);
+    assert_eq!(compared.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&compared.stderr);
+    assert!(
+        err.contains("--baseline compares the decisions written to --out, which cannot be read back from /dev/null"),
+        "{err}"
     );
 }
 

@@ -18,7 +18,7 @@ mod output;
 mod resume;
 
 pub use input::{Origin, CHUNK};
-pub use resume::{run_key, sidecar_path};
+pub use resume::{is_stream, run_key, sidecar_path};
 
 use crate::application;
 use crate::decision::Decision;
@@ -319,6 +319,16 @@ pub enum Output {
     File(PathBuf),
 }
 
+impl Output {
+    /// How an error names it.
+    fn name(&self) -> String {
+        match self {
+            Output::Stdout => "standard output".into(),
+            Output::File(path) => path.display().to_string(),
+        }
+    }
+}
+
 /// Runs a batch, recording each decision in `register` when given. Returns
 /// the summary of this run plus the records skipped as already done.
 pub fn run(
@@ -341,6 +351,16 @@ pub fn run(
             Box::new(BufWriter::with_capacity(IO_BUFFER, io::stdout().lock())),
             None,
         ),
+        // A device or a pipe (`/dev/null`, a FIFO) has no lines to resume
+        // after and no folder for a sidecar: it is written as standard
+        // output is.
+        Output::File(path) if is_stream(path) => {
+            let stream = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(io_err(path.display().to_string()))?;
+            (Box::new(BufWriter::with_capacity(IO_BUFFER, stream)), None)
+        }
         Output::File(path) => {
             let (file, existed) = resume::claim(path)?;
             let resume = resume::resume_point(path, existed, &fingerprint, opts.restart, recorded)?;
@@ -440,6 +460,7 @@ pub fn run(
             while let Some(screened) = pending.remove(&next) {
                 let written = write_chunk(
                     &mut writer,
+                    output,
                     register.as_deref_mut(),
                     &key,
                     &mut seq,
@@ -463,7 +484,7 @@ pub fn run(
         if let Some(e) = failure {
             return Err(e);
         }
-        writer.flush().map_err(io_err("output"))?;
+        writer.flush().map_err(io_err(output.name()))?;
         match reader.join() {
             Ok(Err(e)) => read_error = Some(e),
             Ok(Ok(())) => {}
@@ -488,6 +509,7 @@ pub fn run(
 /// what only one has, and the register skips what it already holds.
 fn write_chunk(
     writer: &mut dyn Write,
+    output: &Output,
     mut register: Option<&mut Register>,
     key: &str,
     seq: &mut u64,
@@ -516,7 +538,9 @@ fn write_chunk(
             start = line.end;
         }
     }
-    writer.write_all(&screened.text).map_err(io_err("output"))?;
+    writer
+        .write_all(&screened.text)
+        .map_err(io_err(output.name()))?;
     *seq += screened.lines.len() as u64;
     if let Some(reg) = register {
         reg.commit().map_err(register_err)?;

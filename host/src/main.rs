@@ -139,7 +139,8 @@ enum Command {
         /// folder of .toml/.json files (in name order)
         input: PathBuf,
         /// Write decisions here (default, or `-`: standard output, not
-        /// resumable).
+        /// resumable; a device or pipe such as /dev/null is not resumable
+        /// either).
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
         /// Worker threads, at least 1 (default: all cores).
@@ -508,6 +509,16 @@ fn run_batch(
     let out = out.filter(|p| p != Path::new("-"));
     if report.is_some() && out.is_none() {
         return fail(&"--baseline compares the decisions written to --out FILE; give one");
+    }
+    if let Some(stream) = out
+        .as_deref()
+        .filter(|p| report.is_some() && batch::is_stream(p))
+    {
+        return fail(&format!(
+            "--baseline compares the decisions written to --out, which cannot be read back from {}; \
+             give a file",
+            stream.display()
+        ));
     }
     let mut files: Vec<(&str, &Path)> = Vec::new();
     if input != Path::new("-") && !input.is_dir() {

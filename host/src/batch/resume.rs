@@ -83,6 +83,12 @@ pub fn claim(out: &Path) -> Result<(File, bool), BatchError> {
     }
 }
 
+/// Whether `out` is something other than a file or folder (a device such
+/// as `/dev/null`, a FIFO, a socket), which a run writes without resuming.
+pub fn is_stream(out: &Path) -> bool {
+    std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Where a run starts in its output.
 pub struct Resume {
     /// Records already done: skipped in the input.

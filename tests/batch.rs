@@ -641,6 +641,83 @@ fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
     );
 }
 
+/// The other way to ask "what would change": the same applications under
+/// two configurations, here a registry without the EU Common Position (a
+/// proposed configuration in a file of its own, the one in force left as
+/// it is). Every application that had an EU-CP finding changes, by losing
+/// exactly those findings, and no other does.
+#[test]
+fn two_configurations_compared_name_every_decision_the_change_touches() {
+    let dir = workdir("diff-configs");
+    let apps = generate(&dir, 400, 35);
+    let before = dir.join("before.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&before)])
+        .status
+        .success());
+
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let current = std::fs::read_to_string(repo.join("attest.toml")).unwrap();
+    let eu_cp = current.find("[[policy]]\nmodule = \"policies/dist/eu-cp.wasm\"");
+    let eu_cp = eu_cp.expect("the EU-CP entry of attest.toml");
+    let entry_end = eu_cp + current[eu_cp..].find("\n\n").unwrap();
+    let proposed = format!("{}{}", &current[..eu_cp], &current[entry_end..])
+        .replace("\"policies/", &format!("\"{}/policies/", repo.display()))
+        .replace("\"data/", &format!("\"{}/data/", repo.display()));
+    assert!(!proposed.contains("eu-cp.wasm"));
+    let config = dir.join("proposed.toml");
+    std::fs::write(&config, proposed).unwrap();
+
+    let after = dir.join("after.jsonl");
+    let changes = dir.join("changes.jsonl");
+    let run = attest(&[
+        "batch",
+        &apps,
+        "--config",
+        s(&config),
+        "--out",
+        s(&after),
+        "--baseline",
+        s(&before),
+        "--changes",
+        s(&changes),
+    ]);
+    let table = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{table}");
+
+    let touched: Vec<String> = json_lines(std::fs::read(&before).unwrap())
+        .iter()
+        .filter(|d| {
+            d["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["policy"] == "eu-cp")
+        })
+        .map(|d| d["application"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        touched.len() > 20,
+        "the workload has EU-CP findings: {}",
+        touched.len()
+    );
+    let changed = json_lines(std::fs::read(&changes).unwrap());
+    let named: Vec<&str> = changed
+        .iter()
+        .map(|c| c["application"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, touched);
+    for change in &changed {
+        assert_eq!(change["added"], serde_json::json!([]), "{change}");
+        for removed in change["removed"].as_array().unwrap() {
+            assert!(removed.as_str().unwrap().ends_with(" eu-cp"), "{change}");
+        }
+    }
+    assert!(
+        table.contains(&format!("400 compared, {} changed", touched.len())),
+        "{table}"
+    );
+}
+
 /// Decisions kept from before findings named the evaluation that raised
 /// them (`findings[].for`) are the baseline of re-evaluations for years:
 /// the field alone is no change.

@@ -784,6 +784,62 @@ fn a_record_invalid_on_one_side_only_is_a_change_to_or_from_invalid() {
     assert!(table.contains("3 compared, 1 changed"), "{table}");
 }
 
+/// The applications given where decisions belong (`attest diff past.jsonl
+/// after.jsonl`) used to compare as a file of invalid records, or fail
+/// with "the new file null"; now the line and the mistake are named.
+#[test]
+fn a_diff_of_applications_instead_of_decisions_names_the_mistake() {
+    let dir = workdir("diff-input");
+    let apps = generate(&dir, 3, 15);
+    let decisions = dir.join("d.jsonl");
+    assert!(attest(&["batch", &apps, "--out", s(&decisions)])
+        .status
+        .success());
+    for (before, after, which) in [
+        (s(&decisions), apps.as_str(), "new decisions"),
+        (apps.as_str(), s(&decisions), "baseline"),
+    ] {
+        let run = attest(&["diff", before, after]);
+        assert_eq!(run.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert!(
+            err.starts_with(&format!("attest: {which} line 1: neither a decision")),
+            "{err}"
+        );
+        assert!(err.contains("not its input"), "{err}");
+    }
+}
+
+/// A handful of changes fits in the writer's buffer: when the disk was
+/// full, they were lost at the final flush and the diff still exited 0
+/// with its table, as if they had been written.
+#[cfg(target_os = "linux")]
+#[test]
+fn changes_that_cannot_be_written_fail_the_diff_naming_the_file() {
+    let dir = workdir("diff-full");
+    let apps = generate(&dir, 20, 16);
+    let (now, then) = (dir.join("now.jsonl"), dir.join("then.jsonl"));
+    assert!(attest(&["batch", &apps, "--out", s(&now)]).status.success());
+    let past = ["batch", &apps, "--out", s(&then), "--as-of", "2010-01-01"];
+    assert!(attest(&past).status.success());
+    let readable = attest(&["diff", s(&then), s(&now)]);
+    assert!(
+        !readable.stdout.is_empty(),
+        "the two dates differ somewhere"
+    );
+    let full = attest(&["diff", s(&then), s(&now), "--changes", "/dev/full"]);
+    assert_eq!(full.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&full.stderr);
+    assert!(
+        err.starts_with("attest: /dev/full: No space left on device"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("compared"),
+        "no table for a lost answer: {err}"
+    );
+}
+
 /// A register with 5 screened examples.
 fn register_with_five(name: &str) -> (Scratch, PathBuf) {
     let dir = workdir(name);

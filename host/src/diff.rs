@@ -61,8 +61,21 @@ fn finding_keys(d: &Value) -> Vec<String> {
     keys
 }
 
-fn outcome(d: &Value) -> String {
-    d["outcome"].as_str().unwrap_or("invalid").to_string()
+/// A line's outcome: the decision's, or `invalid` for an error record.
+/// Anything else is refused: an application or a register export given
+/// by mistake would otherwise compare as a file of invalid records.
+fn outcome(d: &Value, which: &str, line: u64) -> Result<String, DiffError> {
+    if d.get("error").is_some() {
+        return Ok("invalid".into());
+    }
+    match (d["application"].as_str(), d["outcome"].as_str()) {
+        (Some(_), Some(o @ ("approve" | "refer" | "deny"))) => Ok(o.to_string()),
+        _ => Err(DiffError(format!(
+            "{which} line {line}: neither a decision (with \"application\" and an \
+             \"outcome\" of approve, refer or deny) nor an error record; compare the \
+             decisions `attest batch` wrote, not its input"
+        ))),
+    }
 }
 
 fn removed(from: &[String], minus: &[String]) -> Vec<String> {
@@ -82,11 +95,13 @@ fn removed(from: &[String], minus: &[String]) -> Vec<String> {
 /// Compares `before` and `after` line by line; writes one JSON line per
 /// changed application to `changes` (line number, application, outcomes
 /// before and after, the findings added and removed: the rules that made
-/// the difference) and returns the summary table.
+/// the difference) and returns the summary table. `changes_name` names
+/// `changes` in an error.
 pub fn diff(
     before: &mut dyn BufRead,
     after: &mut dyn BufRead,
     changes: &mut dyn Write,
+    changes_name: &str,
 ) -> Result<DiffSummary, DiffError> {
     let mut summary = DiffSummary::default();
     let (mut a, mut b) = (String::new(), String::new());
@@ -115,10 +130,12 @@ pub fn diff(
                 .map_err(|e| DiffError(format!("{which} line {line}: not JSON: {e}")))
         };
         let (old, new) = (parse(&a, "baseline")?, parse(&b, "new decisions")?);
+        let before_outcome = outcome(&old, "baseline", line)?;
+        let after_outcome = outcome(&new, "new decisions", line)?;
         // An error record names no application: a record invalid on one
         // side only (another Attest version's validation, `--strict` on
         // one run) is a change from or to `invalid`, not a misalignment.
-        let both_decided = old.get("error").is_none() && new.get("error").is_none();
+        let both_decided = before_outcome != "invalid" && after_outcome != "invalid";
         if both_decided && old["application"] != new["application"] {
             return Err(DiffError(format!(
                 "line {line}: baseline decides {} but the new file {}: not the same input order",
@@ -126,7 +143,6 @@ pub fn diff(
             )));
         }
         summary.compared += 1;
-        let (before_outcome, after_outcome) = (outcome(&old), outcome(&new));
         let (old_keys, new_keys) = (finding_keys(&old), finding_keys(&new));
         *summary
             .transitions
@@ -144,7 +160,7 @@ pub fn diff(
             "added": removed(&new_keys, &old_keys),
             "removed": removed(&old_keys, &new_keys),
         });
-        writeln!(changes, "{record}").map_err(|e| DiffError(format!("changes: {e}")))?;
+        writeln!(changes, "{record}").map_err(|e| DiffError(format!("{changes_name}: {e}")))?;
     }
     Ok(summary)
 }

@@ -584,16 +584,22 @@ fn diff(before: &Path, after: &Path, changes: Option<&Path>) -> ExitCode {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return fail(&e),
     };
+    let sink_name = changes.map_or("standard output".into(), |p| p.display().to_string());
     let mut sink: Box<dyn Write> = match changes {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(&format!("{}: {e}", p.display())),
+            Err(e) => return fail(&format!("{sink_name}: {e}")),
         },
         None => Box::new(std::io::stdout().lock()),
     };
-    match attest::diff::diff(&mut a, &mut b, &mut sink) {
+    let compared = attest::diff::diff(&mut a, &mut b, &mut sink, &sink_name);
+    // The changes are the answer: one that did not reach its file is an
+    // error, not a summary over a file cut short.
+    match compared.map_err(|e| e.to_string()).and_then(|summary| {
+        sink.flush().map_err(|e| format!("{sink_name}: {e}"))?;
+        Ok(summary)
+    }) {
         Ok(summary) => {
-            let _ = sink.flush();
             eprint!("{summary}");
             ExitCode::SUCCESS
         }

@@ -944,6 +944,142 @@ fn a_file_that_is_not_a_register_is_refused_and_left_as_it_was() {
     assert_eq!(std::fs::read(&foreign).unwrap(), foreign_bytes);
 }
 
+/// The hash chain as `docs/batch.md` spells it out, computed here from
+/// the rows alone, apart from Attest's own code: what an auditor does in
+/// ten years without Attest at hand. It fails if the recipe and the code
+/// ever part.
+#[test]
+fn the_chain_can_be_checked_by_the_documented_recipe_without_attest() {
+    use sha2::{Digest, Sha256};
+    let (_dir, register) = register_with_five("recipe");
+    let conn = Connection::open(&register).unwrap();
+    let format: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    let id: i64 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .unwrap();
+    assert_eq!((format, id), (1, 0x4174_7374));
+    let mut rows = conn
+        .prepare(
+            "SELECT prev_hash, seq, recorded_at, application_id, input_sha256, \
+             application, decision, run, hash FROM records ORDER BY seq",
+        )
+        .unwrap();
+    let mut previous = "0".repeat(64);
+    let mut count = 0;
+    let mut rows = rows.query([]).unwrap();
+    while let Some(row) = rows.next().unwrap() {
+        let field = |i: usize| row.get::<_, Option<String>>(i).unwrap().unwrap_or_default();
+        let seq: i64 = row.get(1).unwrap();
+        assert_eq!(field(0), previous, "record {seq} chains to the one before");
+        let mut h = Sha256::new();
+        let parts = [
+            field(0),
+            seq.to_string(),
+            field(2),
+            field(3),
+            field(4),
+            field(5),
+            field(6),
+            field(7),
+        ];
+        for part in parts {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        let hash: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hash, field(8), "record {seq}");
+        previous = hash;
+        count += 1;
+    }
+    assert_eq!(count, 5);
+    let (_, said) = verify(&register);
+    assert!(
+        said.contains(&previous),
+        "verify prints the same head: {said}"
+    );
+}
+
+/// A register of a newer format is refused for reading and recording,
+/// and left as it is; one from before the format was kept (0) is read as
+/// format 1, and marked so only when recorded to.
+#[test]
+fn a_register_of_a_newer_format_is_refused_and_an_older_one_read() {
+    let (dir, register) = register_with_five("format");
+    let set_format = |n: i64| {
+        Connection::open(&register)
+            .unwrap()
+            .pragma_update(None, "user_version", n)
+            .unwrap()
+    };
+    let format = || -> i64 {
+        Connection::open(&register)
+            .unwrap()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap()
+    };
+    set_format(2);
+    let bytes = std::fs::read(&register).unwrap();
+    let apps = dir.join("apps.jsonl");
+    let out = dir.join("again.jsonl");
+    for args in [
+        vec!["register", "verify", "--register", s(&register)],
+        vec!["register", "export", "--register", s(&register)],
+        vec![
+            "register",
+            "show",
+            "GEN-9-000000000",
+            "--register",
+            s(&register),
+        ],
+        vec![
+            "batch",
+            s(&apps),
+            "--out",
+            s(&out),
+            "--record",
+            "--register",
+            s(&register),
+        ],
+    ] {
+        let run = attest(&args);
+        let err = String::from_utf8_lossy(&run.stderr);
+        assert_eq!(run.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(
+                "register format 2, written by a newer Attest; this one reads formats up to 1"
+            ),
+            "{args:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&register).unwrap(), bytes);
+
+    set_format(0);
+    assert_eq!(verify(&register).0, Some(0));
+    assert_eq!(format(), 0, "reading marks nothing");
+    let more = dir.join("more.jsonl");
+    let made = attest(&["gen", "--count", "2", "--seed", "40", "--out", s(&more)]);
+    assert!(made.status.success());
+    let recorded = attest(&[
+        "batch",
+        s(&more),
+        "--out",
+        s(&out),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(
+        recorded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recorded.stderr)
+    );
+    assert_eq!(format(), 1);
+    let count = register_count(&register);
+    assert!(count.contains("7 records, chain intact"), "{count}");
+}
+
 #[test]
 fn the_register_refuses_updates_and_deletes_through_sqlite() {
     let (_dir, register) = register_with_five("triggers");

@@ -55,6 +55,19 @@ const INSERT_RECORD: &str = "INSERT INTO records \
 /// Bytes of a page of a new register's database (see `Register::open`).
 const PAGE_SIZE: u32 = 65_536;
 
+/// The register's format: the schema above and the record hash of
+/// [`Entry::compute_hash`], as `docs/batch.md` spells them out. Kept in
+/// SQLite's `user_version`. Registers outlive the program (ten years and
+/// more): a later Attest that changes either raises this number and still
+/// reads the older formats, and this one refuses a newer format rather
+/// than verify a chain by the wrong recipe or append to it. A register
+/// made before the number was kept has 0, and is format 1.
+pub const FORMAT: i64 = 1;
+
+/// SQLite's `application_id` of a register ("Atst"), so that a file names
+/// what it is to tools that read the header.
+const APPLICATION_ID: i64 = 0x4174_7374;
+
 #[derive(Debug)]
 pub struct RegisterError(pub String);
 
@@ -173,6 +186,13 @@ impl Register {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.execute_batch(SCHEMA)?;
+        // A new register, or one from before the format was kept: both
+        // are format 1 (a register of another format was refused above).
+        // Written only then, not on every open.
+        if format_of(&conn, path)? != FORMAT {
+            conn.pragma_update(None, "user_version", FORMAT)?;
+            conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        }
         Ok(Register { conn, pending: 0 })
     }
 
@@ -433,8 +453,9 @@ fn connect(path: &Path, create: OpenFlags) -> Result<Connection, RegisterError> 
     Ok(conn)
 }
 
-/// Refuses a file without the records table. Reading the schema writes
-/// nothing, so a file refused here is left as it was.
+/// Refuses a file without the records table, or of a newer format.
+/// Reading the schema writes nothing, so a file refused here is left as it
+/// was.
 fn require_records(conn: &Connection, path: &Path) -> Result<(), RegisterError> {
     let found = conn
         .query_row(
@@ -444,13 +465,27 @@ fn require_records(conn: &Connection, path: &Path) -> Result<(), RegisterError> 
         )
         .optional()
         .map_err(|e| RegisterError(format!("{}: {e}", path.display())))?;
-    match found {
-        Some(()) => Ok(()),
-        None => Err(RegisterError(format!(
+    if found.is_none() {
+        return Err(RegisterError(format!(
             "{}: not a register of Attest's (no records table); choose another --register",
             path.display()
-        ))),
+        )));
     }
+    let format = format_of(conn, path)?;
+    if format > FORMAT {
+        return Err(RegisterError(format!(
+            "{}: register format {format}, written by a newer Attest; this one reads \
+             formats up to {FORMAT} and leaves the file as it is: use the newer Attest",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The register format recorded in the file (0 before it was kept).
+fn format_of(conn: &Connection, path: &Path) -> Result<i64, RegisterError> {
+    conn.pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| RegisterError(format!("{}: {e}", path.display())))
 }
 
 impl Drop for Register {

@@ -641,11 +641,37 @@ fn the_baseline_diff_shows_which_licences_a_new_embargo_hits() {
     );
 }
 
+/// A configuration for `dir` that differs from the one in force: without
+/// the EU Common Position, and with national-embargoes.toml changed in a
+/// comment only (another file, the same embargoes).
+fn changed_configuration(dir: &Path) -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let current = std::fs::read_to_string(repo.join("attest.toml")).unwrap();
+    let eu_cp = current
+        .find("[[policy]]\nmodule = \"policies/dist/eu-cp.wasm\"")
+        .expect("the EU-CP entry of attest.toml");
+    let entry_end = eu_cp + current[eu_cp..].find("\n\n").unwrap();
+    let national = dir.join("national-embargoes.toml");
+    let text = std::fs::read_to_string(repo.join("data/national-embargoes.toml")).unwrap();
+    std::fs::write(&national, text + "# amended\n").unwrap();
+    let changed = format!("{}{}", &current[..eu_cp], &current[entry_end..])
+        .replace(
+            "\"data/national-embargoes.toml\"",
+            &format!("{:?}", national),
+        )
+        .replace("\"policies/", &format!("\"{}/policies/", repo.display()))
+        .replace("\"data/", &format!("\"{}/data/", repo.display()));
+    let config = dir.join("changed.toml");
+    std::fs::write(&config, changed).unwrap();
+    config
+}
+
 /// The other way to ask "what would change": the same applications under
-/// two configurations, here a registry without the EU Common Position (a
-/// proposed configuration in a file of its own, the one in force left as
-/// it is). Every application that had an EU-CP finding changes, by losing
-/// exactly those findings, and no other does.
+/// two configurations, here a registry without the EU Common Position and
+/// with a data file amended (a proposed configuration in a file of its
+/// own, the one in force left as it is). Every application that had an
+/// EU-CP finding changes, by losing exactly those findings, and no other
+/// does.
 #[test]
 fn two_configurations_compared_name_every_decision_the_change_touches() {
     let dir = workdir("diff-configs");
@@ -655,17 +681,10 @@ fn two_configurations_compared_name_every_decision_the_change_touches() {
         .status
         .success());
 
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-    let current = std::fs::read_to_string(repo.join("attest.toml")).unwrap();
-    let eu_cp = current.find("[[policy]]\nmodule = \"policies/dist/eu-cp.wasm\"");
-    let eu_cp = eu_cp.expect("the EU-CP entry of attest.toml");
-    let entry_end = eu_cp + current[eu_cp..].find("\n\n").unwrap();
-    let proposed = format!("{}{}", &current[..eu_cp], &current[entry_end..])
-        .replace("\"policies/", &format!("\"{}/policies/", repo.display()))
-        .replace("\"data/", &format!("\"{}/data/", repo.display()));
-    assert!(!proposed.contains("eu-cp.wasm"));
-    let config = dir.join("proposed.toml");
-    std::fs::write(&config, proposed).unwrap();
+    let config = changed_configuration(&dir);
+    assert!(!std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("eu-cp.wasm"));
 
     let after = dir.join("after.jsonl");
     let changes = dir.join("changes.jsonl");
@@ -1078,6 +1097,110 @@ fn a_register_of_a_newer_format_is_refused_and_an_older_one_read() {
     assert_eq!(format(), 1);
     let count = register_count(&register);
     assert!(count.contains("7 records, chain intact"), "{count}");
+}
+
+/// A recorded decision names the plug-ins and data behind it so that it
+/// can be reproduced years later. `register reproduce` does it: the same
+/// configuration gives every record back byte for byte; another one is
+/// named, plug-in by plug-in and file by file, with what it changed.
+#[test]
+fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named() {
+    let dir = workdir("reproduce");
+    let register = dir.join("register.sqlite");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let examples =
+        ["gb-ke-police-rifles.toml", "xa-xb-via-de.toml"].map(|e| repo.join("examples").join(e));
+    let recorded = attest(&[
+        "screen",
+        s(&examples[0]),
+        s(&examples[1]),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(recorded.status.success());
+    let apps = generate(&dir, 30, 36);
+    let batch = attest(&[
+        "batch",
+        &apps,
+        "--out",
+        s(&dir.join("d.jsonl")),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(batch.status.success());
+
+    let all: Vec<String> = (1..=32).map(|n| n.to_string()).collect();
+    let mut args = vec!["register", "reproduce", "--register", s(&register)];
+    args.extend(all.iter().map(String::as_str));
+    let same = attest(&args);
+    let said = String::from_utf8_lossy(&same.stdout);
+    assert!(same.status.success(), "{said}");
+    assert_eq!(said.matches(": reproduced exactly (").count(), 32, "{said}");
+    assert!(
+        said.starts_with("record 1: GB-EXP-2026-000123 as of 2026-11-20: reproduced exactly (approve, 0 findings; 3 evaluations and 7 data sets as recorded)"),
+        "{said}"
+    );
+
+    let config = changed_configuration(&dir);
+    let changed = attest(&[
+        "--config",
+        s(&config),
+        "register",
+        "reproduce",
+        "2",
+        "--register",
+        s(&register),
+    ]);
+    let said = String::from_utf8_lossy(&changed.stdout);
+    assert_eq!(changed.status.code(), Some(3), "{said}");
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(
+        lines[0],
+        "record 2: XA-EXP-2026-000100 as of 2026-11-20: not reproduced by this configuration"
+    );
+    assert!(
+        lines[1].starts_with("  plug-in eu-cp for DE transit: recorded 1.1.0 ")
+            && lines[1].ends_with(", not used now"),
+        "{said}"
+    );
+    assert!(
+        lines[2].starts_with("  data national-embargoes: recorded "),
+        "{said}"
+    );
+    assert_eq!(
+        lines[3], "  outcome approve and findings as recorded",
+        "{said}"
+    );
+}
+
+/// Reproducing a record that is not there, or one altered behind
+/// Attest's back, says so instead of screening something else.
+#[test]
+fn an_altered_or_missing_record_is_not_reproduced() {
+    let (_dir, register) = register_with_five("reproduce-altered");
+    let missing = attest(&["register", "reproduce", "9", "--register", s(&register)]);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.contains("no record 9 (the register holds 5 records)"),
+        "{err}"
+    );
+
+    tamper(
+        &register,
+        "UPDATE records SET decision = replace(decision, '\"refer\"', '\"approve\"') WHERE seq = 3",
+    );
+    let altered = attest(&["register", "reproduce", "3", "--register", s(&register)]);
+    assert_eq!(altered.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&altered.stderr);
+    assert!(
+        err.contains(
+            "record 3: its contents do not match its hash (altered); run `attest register verify`"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ impl fmt::Display for DiffError {
 impl std::error::Error for DiffError {}
 
 /// A finding's identity for comparison: who said what, with what effect.
-fn finding_keys(d: &Value) -> Vec<String> {
+pub(crate) fn finding_keys(d: &Value) -> Vec<String> {
     let mut keys: Vec<String> = d["findings"]
         .as_array()
         .map(|fs| {
@@ -78,7 +78,9 @@ fn outcome(d: &Value, which: &str, line: u64) -> Result<String, DiffError> {
     }
 }
 
-fn removed(from: &[String], minus: &[String]) -> Vec<String> {
+/// The keys of `from` not in `minus`, each as often as it is more often
+/// in `from`.
+pub(crate) fn removed(from: &[String], minus: &[String]) -> Vec<String> {
     let mut left = minus.to_vec();
     from.iter()
         .filter(|k| match left.iter().position(|x| x == *k) {

@@ -25,6 +25,7 @@ pub mod module_cache;
 pub mod progress;
 pub mod reference;
 pub mod register;
+pub mod reproduction;
 pub mod route;
 pub mod sandbox;
 pub mod screen;

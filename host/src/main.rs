@@ -71,7 +71,7 @@ fn quiet_on_closed_output() {
 #[command(
     name = "attest",
     version,
-    after_help = "Exit status: 0 done (whatever the outcomes); 2 an input was invalid; 3 the register failed verification;\n1 Attest could not start or finish (configuration, data, integrity, I/O).\nExample: attest screen examples/gb-ke-police-rifles.toml"
+    after_help = "Exit status: 0 done (whatever the outcomes); 2 an input was invalid; 3 the register failed verification\nor a record was not reproduced; 1 Attest could not start or finish (configuration, data, integrity, I/O).\nExample: attest screen examples/gb-ke-police-rifles.toml"
 )]
 struct Cli {
     /// Configuration file (attest.toml): limits, reference data and the
@@ -249,6 +249,16 @@ enum RegisterCommand {
         /// application recorded three times is written three times
         #[arg(long)]
         every_record: bool,
+    },
+    /// Screen recorded applications again, as of their recorded dates, and
+    /// check that each gives the decision recorded, byte for byte; if not,
+    /// say which plug-ins, data or findings differ. Exit status 3 if one
+    /// was not reproduced.
+    Reproduce {
+        /// Record numbers (as `screen --record` and `register show` print
+        /// them)
+        #[arg(required = true, value_name = "RECORD")]
+        records: Vec<u64>,
     },
     /// Print one application's history: every decision recorded for it.
     Show {
@@ -450,7 +460,7 @@ fn main() -> ExitCode {
             changes,
         } => diff(&before, &after, changes.as_deref()),
         Command::Gen { count, seed, out } => generate(count, seed, out.as_deref()),
-        Command::Register { register, command } => cli::register::run(&register, command),
+        Command::Register { register, command } => cli::register::run(config, &register, command),
         Command::Validate { files, strict } => validate(&files, strict),
         Command::Policy { command } => match command {
             PolicyCommand::List => cli::policy::list(config),

@@ -118,6 +118,12 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// Whether the record's fields still give its hash (the chain to the
+    /// record before is `verify`'s to check).
+    pub fn is_intact(&self) -> bool {
+        self.compute_hash() == self.hash
+    }
+
     /// The chain hash over the previous hash and every field.
     fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
@@ -156,6 +162,8 @@ enum Selection<'a> {
     /// The first record of each distinct application (`application_id`
     /// and `input_sha256`): what a re-evaluation needs, once.
     FirstOfEach,
+    /// The record of one number.
+    Record(u64),
 }
 
 pub struct Register {
@@ -326,6 +334,7 @@ impl Register {
             Selection::Application(_) => self
                 .conn
                 .prepare(&format!("{COLUMNS} WHERE application_id = ?1 ORDER BY seq"))?,
+            Selection::Record(_) => self.conn.prepare(&format!("{COLUMNS} WHERE seq = ?1"))?,
             // Each row looks back through its application's own records
             // (the application_id index), so memory stays flat.
             Selection::FirstOfEach => self.conn.prepare(&format!(
@@ -336,6 +345,7 @@ impl Register {
         };
         let mut rows = match selection {
             Selection::Application(id) => stmt.query([id])?,
+            Selection::Record(seq) => stmt.query([seq as i64])?,
             Selection::Every | Selection::FirstOfEach => stmt.query([])?,
         };
         while let Some(r) = rows.next()? {
@@ -432,6 +442,16 @@ impl Register {
             Some(e) => Err(ExportError::Output(e)),
             None => Ok(n),
         }
+    }
+
+    /// The record numbered `seq`, if the register holds one.
+    pub fn record(&self, seq: u64) -> Result<Option<Entry>, RegisterError> {
+        let mut found = None;
+        self.each_entry(Selection::Record(seq), |e| {
+            found = Some(e);
+            Ok(false)
+        })?;
+        Ok(found)
     }
 
     /// Every record of one application, oldest first.

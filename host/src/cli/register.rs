@@ -1,15 +1,16 @@
 //! `attest register`: verify the hash chain, export the applications,
-//! show one application's history.
+//! reproduce recorded decisions, show one application's history.
 
 use super::files::distinct_files;
-use crate::{count, fail, OutputFormat, RegisterCommand};
+use crate::{count, fail, screener, OutputFormat, RegisterCommand};
 use attest::progress::Progress;
 use attest::register::{self, Register, Verification};
+use attest::reproduction;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
+pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> ExitCode {
     if !path.exists() {
         return fail(&format!(
             "{}: no decision register here (record with --record)",
@@ -114,6 +115,7 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        RegisterCommand::Reproduce { records } => reproduce(config, &register, &records),
         RegisterCommand::Show {
             application,
             format,
@@ -151,4 +153,53 @@ pub fn run(path: &Path, command: RegisterCommand) -> ExitCode {
             Err(e) => fail(&e),
         },
     }
+}
+
+/// Screens each record's application again and holds the new decision
+/// against the recorded one: 0 if every one is reproduced byte for byte,
+/// 3 if one is not, 1 if one cannot be screened again at all.
+fn reproduce(config: Option<&Path>, register: &Register, records: &[u64]) -> ExitCode {
+    let screener = match screener(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut code = ExitCode::SUCCESS;
+    for &seq in records {
+        let entry = match register.record(seq) {
+            Ok(Some(entry)) => entry,
+            Ok(None) => {
+                let newest = register.newest_seq().unwrap_or(0);
+                return fail(&format!(
+                    "no record {seq} (the register holds {})",
+                    count(newest, "record")
+                ));
+            }
+            Err(e) => return fail(&e),
+        };
+        let again = match reproduction::reproduce(&screener, &entry) {
+            Ok(r) => r,
+            Err(e) => return fail(&e),
+        };
+        let head = format!("record {seq}: {} as of {}", again.application, again.as_of);
+        if again.exact {
+            let n = |key: &str| again.now[key].as_array().map_or(0, Vec::len) as u64;
+            let data = again.now["provenance"]["data"]
+                .as_object()
+                .map_or(0, |d| d.len());
+            say!(
+                "{head}: reproduced exactly ({}, {}; {} and {} as recorded)",
+                again.now["outcome"].as_str().unwrap_or("?"),
+                count(n("findings"), "finding"),
+                count(n("evaluations"), "evaluation"),
+                count(data as u64, "data set")
+            );
+        } else {
+            say!("{head}: not reproduced by this configuration");
+            for difference in again.differences() {
+                say!("  {difference}");
+            }
+            code = ExitCode::from(3);
+        }
+    }
+    code
 }

@@ -1173,6 +1173,32 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         lines[3], "  outcome approve and findings as recorded",
         "{said}"
     );
+
+    // Ranges and --all report what was not reproduced, then a count.
+    let every = attest(&["register", "reproduce", "--all", "--register", s(&register)]);
+    let said = String::from_utf8_lossy(&every.stdout);
+    assert!(every.status.success(), "{said}");
+    assert_eq!(said, "32 records: 32 reproduced exactly, 0 not\n");
+    let range = ["--config", s(&config), "register", "reproduce", "1", "3-32"];
+    let changed = attest(&[&range[..], &["--register", s(&register)]].concat());
+    let said = String::from_utf8_lossy(&changed.stdout);
+    assert_eq!(changed.status.code(), Some(3), "{said}");
+    assert_eq!(
+        said.matches(": not reproduced by this configuration")
+            .count(),
+        31
+    );
+    assert!(
+        said.ends_with("31 records: 0 reproduced exactly, 31 not (records 1, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 21 more)\n"),
+        "{said}"
+    );
+    let backwards = attest(&["register", "reproduce", "5-2", "--register", s(&register)]);
+    assert_eq!(backwards.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&backwards.stderr);
+    assert!(
+        err.contains("RECORD \"5-2\": expected a record number (7) or a range of them (100-250)"),
+        "{err}"
+    );
 }
 
 /// Reproducing a record that is not there, or one altered behind

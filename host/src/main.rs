@@ -256,9 +256,13 @@ enum RegisterCommand {
     /// was not reproduced.
     Reproduce {
         /// Record numbers (as `screen --record` and `register show` print
-        /// them)
-        #[arg(required = true, value_name = "RECORD")]
-        records: Vec<u64>,
+        /// them), or ranges of them: `7`, `100-250`. A range prints only
+        /// the records not reproduced, then a count
+        #[arg(value_name = "RECORD", required_unless_present = "all")]
+        records: Vec<String>,
+        /// Every record of the register, oldest first
+        #[arg(long, conflicts_with = "records")]
+        all: bool,
     },
     /// Print one application's history: every decision recorded for it.
     Show {

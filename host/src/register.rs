@@ -162,8 +162,8 @@ enum Selection<'a> {
     /// The first record of each distinct application (`application_id`
     /// and `input_sha256`): what a re-evaluation needs, once.
     FirstOfEach,
-    /// The record of one number.
-    Record(u64),
+    /// The records numbered from the first to the second, inclusive.
+    Numbers(u64, u64),
 }
 
 pub struct Register {
@@ -334,7 +334,9 @@ impl Register {
             Selection::Application(_) => self
                 .conn
                 .prepare(&format!("{COLUMNS} WHERE application_id = ?1 ORDER BY seq"))?,
-            Selection::Record(_) => self.conn.prepare(&format!("{COLUMNS} WHERE seq = ?1"))?,
+            Selection::Numbers(..) => self.conn.prepare(&format!(
+                "{COLUMNS} WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq"
+            ))?,
             // Each row looks back through its application's own records
             // (the application_id index), so memory stays flat.
             Selection::FirstOfEach => self.conn.prepare(&format!(
@@ -345,7 +347,7 @@ impl Register {
         };
         let mut rows = match selection {
             Selection::Application(id) => stmt.query([id])?,
-            Selection::Record(seq) => stmt.query([seq as i64])?,
+            Selection::Numbers(from, to) => stmt.query([from as i64, to as i64])?,
             Selection::Every | Selection::FirstOfEach => stmt.query([])?,
         };
         while let Some(r) = rows.next()? {
@@ -444,14 +446,18 @@ impl Register {
         }
     }
 
-    /// The record numbered `seq`, if the register holds one.
-    pub fn record(&self, seq: u64) -> Result<Option<Entry>, RegisterError> {
-        let mut found = None;
-        self.each_entry(Selection::Record(seq), |e| {
-            found = Some(e);
-            Ok(false)
-        })?;
-        Ok(found)
+    /// Calls `each` with the records numbered `from` to `to` (inclusive)
+    /// that the register holds, oldest first, one row at a time, until it
+    /// returns `false`.
+    pub fn each_numbered(
+        &self,
+        from: u64,
+        to: u64,
+        each: impl FnMut(Entry) -> Result<bool, RegisterError>,
+    ) -> Result<(), RegisterError> {
+        // SQLite's integers are signed: a number past them matches nothing.
+        let (from, to) = (from.min(i64::MAX as u64), to.min(i64::MAX as u64));
+        self.each_entry(Selection::Numbers(from, to), each)
     }
 
     /// Every record of one application, oldest first.

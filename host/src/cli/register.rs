@@ -3,6 +3,7 @@
 
 use super::files::distinct_files;
 use crate::{count, fail, screener, OutputFormat, RegisterCommand};
+use attest::decision::Decision;
 use attest::progress::Progress;
 use attest::register::{self, Register, Verification};
 use attest::reproduction;
@@ -115,7 +116,16 @@ pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> Exit
                 Err(e) => fail(&e),
             }
         }
-        RegisterCommand::Reproduce { records } => reproduce(config, &register, &records),
+        RegisterCommand::Reproduce { records, all } => {
+            let wanted = match all {
+                true => Ok(vec![Wanted::Range(1, u64::MAX)]),
+                false => records.iter().map(|r| Wanted::parse(r)).collect(),
+            };
+            match wanted {
+                Ok(wanted) => reproduce(config, &register, &wanted, &mut progress),
+                Err(e) => fail(&e),
+            }
+        }
         RegisterCommand::Show {
             application,
             format,
@@ -155,51 +165,124 @@ pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> Exit
     }
 }
 
+/// Records asked for on the command line.
+enum Wanted {
+    /// One record, named: reported whatever the answer.
+    One(u64),
+    /// A range, inclusive: only what was not reproduced is reported.
+    Range(u64, u64),
+}
+
+impl Wanted {
+    fn parse(text: &str) -> Result<Wanted, String> {
+        let number = |t: &str| t.trim().parse::<u64>().ok().filter(|&n| n > 0);
+        let wanted = match text.split_once('-') {
+            None => number(text).map(Wanted::One),
+            Some((from, to)) => match (number(from), number(to)) {
+                (Some(from), Some(to)) if from <= to => Some(Wanted::Range(from, to)),
+                _ => None,
+            },
+        };
+        wanted.ok_or_else(|| {
+            format!("RECORD {text:?}: expected a record number (7) or a range of them (100-250)")
+        })
+    }
+}
+
 /// Screens each record's application again and holds the new decision
 /// against the recorded one: 0 if every one is reproduced byte for byte,
 /// 3 if one is not, 1 if one cannot be screened again at all.
-fn reproduce(config: Option<&Path>, register: &Register, records: &[u64]) -> ExitCode {
+fn reproduce(
+    config: Option<&Path>,
+    register: &Register,
+    wanted: &[Wanted],
+    progress: &mut Progress,
+) -> ExitCode {
     let screener = match screener(config) {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut code = ExitCode::SUCCESS;
-    for &seq in records {
-        let entry = match register.record(seq) {
-            Ok(Some(entry)) => entry,
-            Ok(None) => {
-                let newest = register.newest_seq().unwrap_or(0);
-                return fail(&format!(
-                    "no record {seq} (the register holds {})",
-                    count(newest, "record")
-                ));
-            }
-            Err(e) => return fail(&e),
+    let (mut exact, mut not) = (0u64, Vec::new());
+    let mut ranges = false;
+    for w in wanted {
+        let (from, to, named) = match *w {
+            Wanted::One(n) => (n, n, true),
+            Wanted::Range(from, to) => (from, to, false),
         };
-        let again = match reproduction::reproduce(&screener, &entry) {
-            Ok(r) => r,
-            Err(e) => return fail(&e),
-        };
-        let head = format!("record {seq}: {} as of {}", again.application, again.as_of);
-        if again.exact {
-            let n = |key: &str| again.now[key].as_array().map_or(0, Vec::len) as u64;
-            let data = again.now["provenance"]["data"]
-                .as_object()
-                .map_or(0, |d| d.len());
-            say!(
-                "{head}: reproduced exactly ({}, {}; {} and {} as recorded)",
-                again.now["outcome"].as_str().unwrap_or("?"),
-                count(n("findings"), "finding"),
-                count(n("evaluations"), "evaluation"),
-                count(data as u64, "data set")
+        ranges |= !named;
+        let mut found = false;
+        let mut failure = None;
+        let walked = register.each_numbered(from, to, |entry| {
+            found = true;
+            progress.advance(1);
+            let again = match reproduction::reproduce(&screener, &entry) {
+                Ok(r) => r,
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    return Ok(false);
+                }
+            };
+            let head = format!(
+                "record {}: {} as of {}",
+                again.seq, again.application, again.as_of
             );
-        } else {
-            say!("{head}: not reproduced by this configuration");
-            for difference in again.differences() {
-                say!("  {difference}");
+            if again.exact {
+                exact += 1;
+                if named {
+                    say!("{head}: reproduced exactly ({})", summary(&again.decision));
+                }
+            } else {
+                not.push(again.seq);
+                say!("{head}: not reproduced by this configuration");
+                for difference in again.differences() {
+                    say!("  {difference}");
+                }
             }
-            code = ExitCode::from(3);
+            Ok(true)
+        });
+        if let Err(e) = walked {
+            return fail(&e);
+        }
+        if let Some(e) = failure {
+            return fail(&e);
+        }
+        if named && !found {
+            let newest = register.newest_seq().unwrap_or(0);
+            return fail(&format!(
+                "no record {from} (the register holds {})",
+                count(newest, "record")
+            ));
         }
     }
-    code
+    progress.finish();
+    if ranges {
+        let shown: Vec<String> = not.iter().take(10).map(u64::to_string).collect();
+        let more = not.len().saturating_sub(shown.len());
+        let which = match (shown.is_empty(), more) {
+            (true, _) => String::new(),
+            (false, 0) => format!(" (records {})", shown.join(", ")),
+            (false, more) => format!(" (records {} and {more} more)", shown.join(", ")),
+        };
+        say!(
+            "{}: {} reproduced exactly, {} not{which}",
+            count(exact + not.len() as u64, "record"),
+            exact,
+            not.len()
+        );
+    }
+    match not.is_empty() {
+        true => ExitCode::SUCCESS,
+        false => ExitCode::from(3),
+    }
+}
+
+/// "deny, 4 findings; 3 evaluations and 7 data sets as recorded"
+fn summary(decision: &Decision) -> String {
+    format!(
+        "{}, {}; {} and {} as recorded",
+        decision.outcome.as_str(),
+        count(decision.findings.len() as u64, "finding"),
+        count(decision.evaluations.len() as u64, "evaluation"),
+        count(decision.provenance.data.hashes.len() as u64, "data set")
+    )
 }

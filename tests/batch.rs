@@ -40,6 +40,16 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// Runs Attest with `args` and holds it to stopping with status 1, saying
+/// `says` on standard error.
+#[track_caller]
+fn refused(args: &[&str], says: &str) {
+    let out = attest(args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert!(err.contains(says), "{args:?}: {err}");
+}
+
 /// `zcat past.jsonl.gz | attest batch - --out d.jsonl` typed at a
 /// terminal: the progress line is on, and it used to count the records
 /// first, reading standard input to its end and leaving nothing to
@@ -861,9 +871,15 @@ fn changes_that_cannot_be_written_fail_the_diff_naming_the_file() {
 
 /// A register with 5 screened examples.
 fn register_with_five(name: &str) -> (Scratch, PathBuf) {
+    recorded_register(name, 5, 9)
+}
+
+/// A register holding `count` generated applications of `seed`, recorded
+/// by `attest batch` (the applications are `apps.jsonl` in the folder).
+fn recorded_register(name: &str, count: u64, seed: u64) -> (Scratch, PathBuf) {
     let dir = workdir(name);
     let register = dir.join("register.sqlite");
-    let apps = generate(&dir, 5, 9);
+    let apps = generate(&dir, count, seed);
     let run = attest(&[
         "batch",
         &apps,
@@ -875,7 +891,10 @@ fn register_with_five(name: &str) -> (Scratch, PathBuf) {
     ]);
     assert!(run.status.success());
     let said = String::from_utf8_lossy(&run.stderr);
-    assert!(said.contains("0 invalid; 5 recorded"), "{said}");
+    assert!(
+        said.contains(&format!("0 invalid; {count} recorded")),
+        "{said}"
+    );
     (dir, register)
 }
 
@@ -1062,14 +1081,9 @@ fn a_register_of_a_newer_format_is_refused_and_an_older_one_read() {
             s(&register),
         ],
     ] {
-        let run = attest(&args);
-        let err = String::from_utf8_lossy(&run.stderr);
-        assert_eq!(run.status.code(), Some(1), "{args:?}: {err}");
-        assert!(
-            err.contains(
-                "register format 2, written by a newer Attest; this one reads formats up to 1"
-            ),
-            "{args:?}: {err}"
+        refused(
+            &args,
+            "register format 2, written by a newer Attest; this one reads formats up to 1",
         );
     }
     assert_eq!(std::fs::read(&register).unwrap(), bytes);
@@ -1105,8 +1119,7 @@ fn a_register_of_a_newer_format_is_refused_and_an_older_one_read() {
 /// named, plug-in by plug-in and file by file, with what it changed.
 #[test]
 fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named() {
-    let dir = workdir("reproduce");
-    let register = dir.join("register.sqlite");
+    let (dir, register) = recorded_register("reproduce", 30, 36);
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let examples =
         ["gb-ke-police-rifles.toml", "xa-xb-via-de.toml"].map(|e| repo.join("examples").join(e));
@@ -1119,17 +1132,6 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         s(&register),
     ]);
     assert!(recorded.status.success());
-    let apps = generate(&dir, 30, 36);
-    let batch = attest(&[
-        "batch",
-        &apps,
-        "--out",
-        s(&dir.join("d.jsonl")),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
-    assert!(batch.status.success());
 
     let all: Vec<String> = (1..=32).map(|n| n.to_string()).collect();
     let mut args = vec!["register", "reproduce", "--register", s(&register)];
@@ -1139,7 +1141,7 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
     assert!(same.status.success(), "{said}");
     assert_eq!(said.matches(": reproduced exactly (").count(), 32, "{said}");
     assert!(
-        said.starts_with("record 1: GB-EXP-2026-000123 as of 2026-11-20: reproduced exactly (approve, 0 findings; 3 evaluations and 7 data sets as recorded)"),
+        said.contains("\nrecord 31: GB-EXP-2026-000123 as of 2026-11-20: reproduced exactly (approve, 0 findings; 3 evaluations and 7 data sets as recorded)\n"),
         "{said}"
     );
 
@@ -1149,7 +1151,7 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         s(&config),
         "register",
         "reproduce",
-        "2",
+        "32",
         "--register",
         s(&register),
     ]);
@@ -1158,7 +1160,7 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
     let lines: Vec<&str> = said.lines().collect();
     assert_eq!(
         lines[0],
-        "record 2: XA-EXP-2026-000100 as of 2026-11-20: not reproduced by this configuration"
+        "record 32: XA-EXP-2026-000100 as of 2026-11-20: not reproduced by this configuration"
     );
     assert!(
         lines[1].starts_with("  plug-in eu-cp for DE transit: recorded 1.1.0 ")
@@ -1192,12 +1194,9 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         said.ends_with("31 records: 0 reproduced exactly, 31 not (records 1, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 21 more)\n"),
         "{said}"
     );
-    let backwards = attest(&["register", "reproduce", "5-2", "--register", s(&register)]);
-    assert_eq!(backwards.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&backwards.stderr);
-    assert!(
-        err.contains("RECORD \"5-2\": expected a record number (7) or a range of them (100-250)"),
-        "{err}"
+    refused(
+        &["register", "reproduce", "5-2", "--register", s(&register)],
+        "RECORD \"5-2\": expected a record number (7) or a range of them (100-250)",
     );
 }
 
@@ -1206,26 +1205,18 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
 #[test]
 fn an_altered_or_missing_record_is_not_reproduced() {
     let (_dir, register) = register_with_five("reproduce-altered");
-    let missing = attest(&["register", "reproduce", "9", "--register", s(&register)]);
-    assert_eq!(missing.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(
-        err.contains("no record 9 (the register holds 5 records)"),
-        "{err}"
+    refused(
+        &["register", "reproduce", "9", "--register", s(&register)],
+        "no record 9 (the register holds 5 records)",
     );
 
     tamper(
         &register,
         "UPDATE records SET decision = replace(decision, '\"refer\"', '\"approve\"') WHERE seq = 3",
     );
-    let altered = attest(&["register", "reproduce", "3", "--register", s(&register)]);
-    assert_eq!(altered.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&altered.stderr);
-    assert!(
-        err.contains(
-            "record 3: its contents do not match its hash (altered); run `attest register verify`"
-        ),
-        "{err}"
+    refused(
+        &["register", "reproduce", "3", "--register", s(&register)],
+        "record 3: its contents do not match its hash (altered); run `attest register verify`",
     );
 }
 
@@ -1490,12 +1481,6 @@ fn a_file_named_for_two_roles_is_refused_and_left_as_it_was() {
     let before_register = std::fs::read(&register).unwrap();
     let decisions = dir.join("d.jsonl");
     let before_decisions = std::fs::read(&decisions).unwrap();
-    let refused = |args: &[&str], says: &str| {
-        let out = attest(args);
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-        assert!(err.contains(says), "{args:?}: {err}");
-    };
     refused(
         &["batch", s(apps), "--out", s(apps), "--restart"],
         "is also the input: give each its own file",
@@ -1646,12 +1631,9 @@ fn a_device_or_pipe_as_output_gets_every_decision_and_no_sidecar() {
     assert!(!dir.join("pipe.batch").exists());
 
     // What cannot be read back cannot be compared with a baseline.
-    let compared = attest(&["batch", &apps, "--out", "/dev/null", "--baseline", s(&file)]);
-    assert_eq!(compared.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&compared.stderr);
-    assert!(
-        err.contains("--baseline compares the decisions written to --out, which cannot be read back from /dev/null"),
-        "{err}"
+    refused(
+        &["batch", &apps, "--out", "/dev/null", "--baseline", s(&file)],
+        "--baseline compares the decisions written to --out, which cannot be read back from /dev/null",
     );
 }
 

@@ -99,6 +99,11 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
          fn evaluate(app: &Application, _ctx: &Context<'_>, out: &mut Vec<Finding>) {\n    no_individual_end_users(app, out);\n    no_online_sales(app, out);",
     );
     edit(
+        &crate_dir.join("src/lib.rs"),
+        "const RULES: &[Rule] = &[NO_INDIVIDUAL_END_USERS];",
+        "const RULES: &[Rule] = &[NO_INDIVIDUAL_END_USERS, NO_ONLINE_SALES];",
+    );
+    edit(
         &crate_dir.join("manifest.toml"),
         "rules = [\"xq.1.no-individual-end-users\"]",
         "rules = [\"xq.1.no-individual-end-users\", \"xq.2.no-online-sales\", \"xq.3.reserved\"]",
@@ -175,6 +180,14 @@ fn a_new_policy_is_scaffolded_extended_built_and_tested_end_to_end() {
         "{shown}"
     );
     assert!(shown.contains("sandbox  accepted"), "{shown}");
+    // The rule table: what `attest policy rules` will tell an officer.
+    assert!(
+        shown.contains(
+            "  table    xq.1.no-individual-end-users  [national 1]  no transfers to individuals\n           \
+             xq.2.no-online-sales  [national 2]  no sales concluded online\n"
+        ),
+        "{shown}"
+    );
     assert!(
         shown.contains("request  full (the plug-in decodes it)"),
         "{shown}"

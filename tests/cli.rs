@@ -495,6 +495,38 @@ fn policy_list_shows_manifests_hashes_and_data_provenance() {
     );
 }
 
+/// An officer reading `rule att.11-2.re-export-clause` in a finding asks
+/// what it checks: every rule of the bundled policies says so, with the
+/// article it cites and the policies that raise it.
+#[test]
+fn policy_rules_say_what_each_rule_checks_and_the_article_it_cites() {
+    let out = attest(&["policy", "rules", "att.11-2.re-export-clause", "xa.12"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(
+        text,
+        "att.11-2.re-export-clause  [ATT 11(2)]  att 1.1.0\n    \
+         the end-user certificate forbids re-export\n\
+         xa.12.end-user-restriction  [national 12]  xa 1.0.0, xa 2.0.0\n    \
+         no export to individuals or non-state armed groups \
+         (2026: commercial end users only for sport or hunting)\n"
+    );
+
+    let every = attest(&["policy", "rules"]);
+    let text = String::from_utf8_lossy(&every.stdout);
+    let ids: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert!(ids.len() >= 45, "{text}");
+    assert!(
+        !text.contains("no rule table"),
+        "every bundled module describes its rules: {text}"
+    );
+
+    let unknown = attest(&["policy", "rules", "att.99"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("no rule att.99 among the"), "{err}");
+}
+
 /// `attest batch --help` teaches the embargo re-evaluation: each command of
 /// the example on a line of its own (clap joins a paragraph's lines unless
 /// told not to), and what INPUT may be.

@@ -472,7 +472,11 @@ fn evaluate(app: &Application, _ctx: &Context<'_>, out: &mut Vec<Finding>) {
     no_individual_end_users(app, out);
 }
 
-attest_rules::export_policy!(evaluate);
+/// Every rule, exported as the rule table: `attest policy rules` shows
+/// officers what each checks. Each must be in manifest.toml's `rules`.
+const RULES: &[Rule] = &[NO_INDIVIDUAL_END_USERS];
+
+attest_rules::export_policy!(evaluate, rules = [RULES]);
 "#;
 
 const FIXTURE_TOML: &str = r#"description = "Art. 1: an individual end user is refused"

@@ -280,6 +280,14 @@ enum PolicyCommand {
     /// and roles served, effective dates, rules, and any load fault; then
     /// the reference data sets.
     List,
+    /// What each rule of the configured policies checks, and the article
+    /// it cites: every rule, or those whose ids begin with the ones given
+    /// (a finding's rule, or a prefix such as att.11-2).
+    Rules {
+        /// Rule ids, or the start of them
+        #[arg(value_name = "RULE")]
+        rules: Vec<String>,
+    },
     /// Scaffold a policy crate that builds as is: one example rule, one
     /// fixture, a README; added to the policies workspace.
     New {
@@ -468,6 +476,7 @@ fn main() -> ExitCode {
         Command::Validate { files, strict } => validate(&files, strict),
         Command::Policy { command } => match command {
             PolicyCommand::List => cli::policy::list(config),
+            PolicyCommand::Rules { rules } => cli::policy::rules(config, &rules),
             PolicyCommand::New { name, state, dir } => cli::policy::new(&dir, &name, &state),
             PolicyCommand::Build { name, dir } => cli::policy::build(&dir, name.as_deref()),
             PolicyCommand::Test {

@@ -412,7 +412,7 @@ pub struct Plugin {
     /// Its rule table (`attest_rules`, ABI v3), read once at load: its
     /// findings may name their rules by index into it. Empty when the
     /// module exports none.
-    rules: Vec<TableRule>,
+    pub rules: Vec<TableRule>,
     /// The text fields of the view request it is sent (its manifest's
     /// `text_fields`), parsed once at load.
     pub view_text: TextFields,

@@ -271,9 +271,10 @@ pub mod wasm {
 
     /// `attest_rules`: the policy's rule table, for the host to read once
     /// per module (the arena reclaims it at the next application).
-    pub fn rule_table(rules: &[Rule]) -> u64 {
+    pub fn rule_table(groups: &[&[Rule]]) -> u64 {
+        let rules: Vec<Rule> = groups.iter().flat_map(|g| g.iter().copied()).collect();
         let mut out = Vec::new();
-        codec::encode_rules(rules, &mut out);
+        codec::encode_rules(&rules, &mut out);
         let packed = crate::abi::pack(out.as_ptr() as u32, out.len() as u32);
         core::mem::forget(out);
         packed
@@ -315,15 +316,21 @@ pub mod wasm {
 /// crate's `manifest.toml` (or the named file, for a crate that builds
 /// several editions) as the manifest custom section.
 ///
+/// `rules = [att::RULES, cop::RULES]` (each a `&'static [Rule]`) makes
+/// those the plug-in's rule table, exported as `attest_rules`: the host
+/// reads it at load, and `attest policy rules` shows officers what each
+/// rule checks and the article it cites. Every rule in it must be in the
+/// manifest's `rules`, or the host refuses the plug-in.
+///
 /// With `in_place`, the entry point reads the request through
 /// [`RequestView`] (its manifest must say `request = "view"`) and writes
-/// its findings to [`Findings`]; `rules = &RULES` (a `&'static [Rule]`)
-/// makes that the plug-in's rule table, exported as `attest_rules`, so that
-/// [`Findings::fire`] sends those rules' findings as indexes.
+/// its findings to [`Findings`]; there `rules = &RULES` (one slice) is
+/// the rule table, and [`Findings::fire`] sends those rules' findings as
+/// indexes into it.
 ///
 /// ```ignore
-/// export_policy!(evaluate);
-/// export_policy!(evaluate, "manifest-2020.toml");
+/// export_policy!(evaluate, rules = [att::RULES, cop::RULES]);
+/// export_policy!(evaluate, rules = [RULES], "manifest-2020.toml");
 /// export_policy!(in_place evaluate, rules = &comparison::RULE_TABLE);
 /// ```
 #[macro_export]
@@ -338,15 +345,21 @@ macro_rules! export_policy {
         $crate::export_policy!(in_place $evaluate, rules = &[], $manifest);
     };
     (in_place $evaluate:path, rules = $rules:expr, $manifest:literal) => {
-        $crate::export_policy!(@abi $manifest, $rules, |bytes: &[u8]| {
+        $crate::export_policy!(@abi $manifest, &[$rules], |bytes: &[u8]| {
             $crate::guest::handle_evaluate_in_place(bytes, $evaluate, $rules)
         });
     };
     ($evaluate:path) => {
-        $crate::export_policy!($evaluate, "manifest.toml");
+        $crate::export_policy!($evaluate, rules = [], "manifest.toml");
+    };
+    ($evaluate:path, rules = [$($rules:expr),* $(,)?]) => {
+        $crate::export_policy!($evaluate, rules = [$($rules),*], "manifest.toml");
     };
     ($evaluate:path, $manifest:literal) => {
-        $crate::export_policy!(@abi $manifest, &[], |bytes: &[u8]| {
+        $crate::export_policy!($evaluate, rules = [], $manifest);
+    };
+    ($evaluate:path, rules = [$($rules:expr),* $(,)?], $manifest:literal) => {
+        $crate::export_policy!(@abi $manifest, &[$($rules),*], |bytes: &[u8]| {
             $crate::guest::handle_evaluate(bytes, $evaluate).into()
         });
     };

@@ -5,6 +5,8 @@ use super::files::{distinct_files, with_suffix};
 use crate::{fail, screener};
 use attest::config::Config;
 use attest::screen::Loaded;
+use attest_rules::abi::codec::TableRule;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -300,12 +302,20 @@ pub fn inspect(path: &Path) -> ExitCode {
             );
             sandbox
                 .load(&wasm, data)
-                .map(|_| ())
+                .map(|plugin| plugin.rules)
                 .map_err(|f| f.fault.to_string())
         });
     match verdict {
-        Ok(()) => {
+        Ok(table) => {
             say!("  sandbox  accepted (ABI exports present, initialises)");
+            // What an officer will see for each rule (`policy rules`).
+            for (i, rule) in table.iter().enumerate() {
+                let lead = if i == 0 { "  table   " } else { "          " };
+                say!("{lead} {}  {}  {}", rule.id, citation(rule), rule.checks);
+            }
+            if table.is_empty() {
+                say!("  table    none: `attest policy rules` cannot say what its rules check (export_policy!(evaluate, rules = [...]))");
+            }
             // Why a plug-in's fresh instances cost more than its peers'
             // is otherwise invisible to its author (docs/abi.md).
             match attest::snapshot::Plan::of(&wasm) {
@@ -321,6 +331,60 @@ pub fn inspect(path: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Every rule the configured policies can raise (those beginning with one
+/// of `wanted`, when given): its citation, the policies and versions that
+/// raise it, and what it checks, from each module's rule table. An officer
+/// reading a finding's rule id gets the provision behind it without the
+/// source.
+pub fn rules(config: Option<&Path>, wanted: &[String]) -> ExitCode {
+    let screener = match screener(config) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    // Rule id -> (citation, what it checks, the policies raising it).
+    let mut rules: BTreeMap<&str, (String, Option<&str>, Vec<String>)> = BTreeMap::new();
+    for entry in screener.registry() {
+        let Loaded::Ready(p) = &entry.plugin else {
+            continue;
+        };
+        let policy = format!("{} {}", p.manifest.id, p.manifest.version);
+        for id in &p.manifest.rules {
+            let described = p.rules.iter().find(|r| &r.id == id);
+            let rule = rules
+                .entry(id.as_str())
+                .or_insert_with(|| (described.map_or(String::new(), citation), None, Vec::new()));
+            rule.1 = rule.1.or(described.map(|r| r.checks.as_str()));
+            if !rule.2.contains(&policy) {
+                rule.2.push(policy.clone());
+            }
+        }
+    }
+    let chosen = |id: &str| wanted.is_empty() || wanted.iter().any(|w| id.starts_with(w.as_str()));
+    if let Some(unknown) = wanted
+        .iter()
+        .find(|w| !rules.keys().any(|id| id.starts_with(w.as_str())))
+    {
+        return fail(&format!(
+            "no rule {unknown} among the {} rules of the configured policies; \
+             `attest policy rules` lists them all",
+            rules.len()
+        ));
+    }
+    for (id, (citation, checks, policies)) in rules.iter().filter(|(id, _)| chosen(id)) {
+        say!("{id}  {citation}  {}", policies.join(", "));
+        match checks {
+            Some(checks) => say!("    {checks}"),
+            None => say!("    (its module has no rule table to say what it checks: see the policy's documentation)"),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// A rule's citation as findings show it: `[ATT 11(2)]`.
+fn citation(rule: &TableRule) -> String {
+    format!("[{} {}]", rule.instrument.as_str(), rule.article)
 }
 
 pub fn list(config: Option<&Path>) -> ExitCode {

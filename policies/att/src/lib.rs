@@ -12,4 +12,4 @@ fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     cop::run(app, ctx, out);
 }
 
-attest_rules::export_policy!(evaluate);
+attest_rules::export_policy!(evaluate, rules = [att::RULES, cop::RULES]);

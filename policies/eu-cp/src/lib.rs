@@ -12,4 +12,4 @@ fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     eu_cp::run(app, ctx, out);
 }
 
-attest_rules::export_policy!(evaluate);
+attest_rules::export_policy!(evaluate, rules = [eu_cp::RULES]);

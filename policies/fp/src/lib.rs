@@ -11,4 +11,4 @@ fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     fp::run(app, ctx, out);
 }
 
-attest_rules::export_policy!(evaluate);
+attest_rules::export_policy!(evaluate, rules = [fp::RULES]);

@@ -133,7 +133,16 @@ fn transit_permit(app: &Application, out: &mut Vec<Finding>) {
     }
 }
 
+/// Every rule, for the rule table: both editions apply the same four
+/// sections (the 2026 edition reads s. 12 more strictly).
+const RULES: &[Rule] = &[
+    NATIONAL_EMBARGO,
+    END_USER_RESTRICTION,
+    IMPORT_LICENCE,
+    TRANSIT_PERMIT,
+];
+
 #[cfg(not(feature = "edition-2020"))]
-attest_rules::export_policy!(evaluate);
+attest_rules::export_policy!(evaluate, rules = [RULES]);
 #[cfg(feature = "edition-2020")]
-attest_rules::export_policy!(evaluate, "manifest-2020.toml");
+attest_rules::export_policy!(evaluate, rules = [RULES], "manifest-2020.toml");

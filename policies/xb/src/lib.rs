@@ -120,4 +120,12 @@ fn transit_by_post(app: &Application, out: &mut Vec<Finding>) {
     }
 }
 
-attest_rules::export_policy!(evaluate);
+/// Every rule, for the rule table.
+const RULES: &[Rule] = &[
+    IMPORT_LICENCE,
+    DELIVERY_VERIFICATION,
+    TRANSIT_AUTHORISATION,
+    TRANSIT_BY_POST,
+];
+
+attest_rules::export_policy!(evaluate, rules = [RULES]);

@@ -1172,7 +1172,7 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         "{said}"
     );
     assert_eq!(
-        lines[3], "  outcome approve and findings as recorded",
+        lines[3], "  outcome approve as recorded, from the same rules, effects and policies",
         "{said}"
     );
 
@@ -1193,6 +1193,17 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
     assert!(
         said.ends_with("31 records: 0 reproduced exactly, 31 not (records 1, 3, 4, 5, 6, 7, 8, 9, 10, 11 and 21 more)\n"),
         "{said}"
+    );
+    // Record 5 had an EU-CP finding, which the changed registry no longer raises.
+    let record_5 = said
+        .split("\nrecord ")
+        .find(|r| r.starts_with("5: "))
+        .unwrap();
+    assert!(
+        record_5
+            .lines()
+            .any(|l| l == "  finding no longer raised: eu-cp.criterion-7.diversion refer eu-cp"),
+        "{record_5}"
     );
     refused(
         &["register", "reproduce", "5-2", "--register", s(&register)],

@@ -129,9 +129,11 @@ impl Reproduction {
             ));
         }
         let (old_keys, new_keys) = (finding_keys(was), finding_keys(now));
-        if was["outcome"] == now["outcome"] && old_keys == new_keys {
+        // The findings' other fields (messages, evidence) show below.
+        let same_rules = old_keys == new_keys;
+        if was["outcome"] == now["outcome"] && same_rules {
             out.push(format!(
-                "outcome {} and findings as recorded",
+                "outcome {} as recorded, from the same rules, effects and policies",
                 text(&was["outcome"])
             ));
         }
@@ -148,6 +150,7 @@ impl Reproduction {
         differing_paths(was, now, String::new(), &mut paths);
         let explained = |p: &str| {
             p.starts_with("outcome")
+                || (p.starts_with("findings") && !same_rules)
                 || p.starts_with("provenance.data")
                 || p.starts_with("provenance.host")
                 || (p.starts_with("evaluations") && plugins_explain)

@@ -540,7 +540,7 @@ fn write_chunk(
     }
     writer
         .write_all(&screened.text)
-        .map_err(io_err(output.name()))?;
+        .map_err(|e| BatchError::Io(output.name(), e))?;
     *seq += screened.lines.len() as u64;
     if let Some(reg) = register {
         reg.commit().map_err(register_err)?;

@@ -1209,6 +1209,47 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
         &["register", "reproduce", "5-2", "--register", s(&register)],
         "RECORD \"5-2\": expected a record number (7) or a range of them (100-250)",
     );
+
+    // A register kept across configurations: five more records made with
+    // the changed one. --with tries it after the embedded one, and each
+    // record is given back by one of them.
+    let more = dir.join("more.jsonl");
+    assert!(
+        attest(&["gen", "--count", "5", "--seed", "37", "--out", s(&more)])
+            .status
+            .success()
+    );
+    let recorded_later = attest(&[
+        "--config",
+        s(&config),
+        "batch",
+        s(&more),
+        "--out",
+        s(&dir.join("later.jsonl")),
+        "--record",
+        "--register",
+        s(&register),
+    ]);
+    assert!(recorded_later.status.success());
+    let both = ["register", "reproduce", "--all", "--with", s(&config)];
+    let run = attest(&[&both[..], &["--register", s(&register)]].concat());
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{said}");
+    assert_eq!(
+        said,
+        format!(
+            "37 records: 37 reproduced exactly (32 by the embedded configuration, 5 by {}), 0 not\n",
+            config.display()
+        )
+    );
+    let named = ["register", "reproduce", "33", "--with", s(&config)];
+    let run = attest(&[&named[..], &["--register", s(&register)]].concat());
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        said.starts_with("record 33: GEN-37-000000000 as of ")
+            && said.contains(&format!(": reproduced exactly by {} (", config.display())),
+        "{said}"
+    );
 }
 
 /// Reproducing a record that is not there, or one altered behind

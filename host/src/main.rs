@@ -263,6 +263,12 @@ enum RegisterCommand {
         /// Every record of the register, oldest first
         #[arg(long, conflicts_with = "records")]
         all: bool,
+        /// Another configuration to try (repeatable), after --config or
+        /// the embedded one: each record is held to the first that
+        /// reproduces it, so one run covers a register kept across
+        /// configurations
+        #[arg(long, value_name = "CONFIG")]
+        with: Vec<PathBuf>,
     },
     /// Print one application's history: every decision recorded for it.
     Show {

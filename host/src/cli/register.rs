@@ -116,13 +116,15 @@ pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> Exit
                 Err(e) => fail(&e),
             }
         }
-        RegisterCommand::Reproduce { records, all } => {
+        RegisterCommand::Reproduce { records, all, with } => {
             let wanted = match all {
                 true => Ok(vec![Wanted::Range(1, u64::MAX)]),
                 false => records.iter().map(|r| Wanted::parse(r)).collect(),
             };
+            let mut configs = vec![config];
+            configs.extend(with.iter().map(|p| Some(p.as_path())));
             match wanted {
-                Ok(wanted) => reproduce(config, &register, &wanted, &mut progress),
+                Ok(wanted) => reproduce(&configs, &register, &wanted, &mut progress),
                 Err(e) => fail(&e),
             }
         }
@@ -190,19 +192,37 @@ impl Wanted {
 }
 
 /// Screens each record's application again and holds the new decision
-/// against the recorded one: 0 if every one is reproduced byte for byte,
-/// 3 if one is not, 1 if one cannot be screened again at all.
+/// against the recorded one, under each configuration in turn until one
+/// gives it back: 0 if every record is reproduced byte for byte, 3 if one
+/// is not, 1 if one cannot be screened again at all.
 fn reproduce(
-    config: Option<&Path>,
+    configs: &[Option<&Path>],
     register: &Register,
     wanted: &[Wanted],
     progress: &mut Progress,
 ) -> ExitCode {
-    let screener = match screener(config) {
-        Ok(s) => s,
-        Err(code) => return code,
+    let mut screeners = Vec::new();
+    for &config in configs {
+        match screener(config) {
+            Ok(s) => screeners.push(s),
+            Err(code) => return code,
+        }
+    }
+    // Named only when there is a choice.
+    let names: Vec<String> = configs
+        .iter()
+        .map(|c| {
+            c.map_or("the embedded configuration".into(), |p| {
+                p.display().to_string()
+            })
+        })
+        .collect();
+    let by = |i: usize| match configs.len() {
+        1 => String::new(),
+        _ => format!(" by {}", names[i]),
     };
-    let (mut exact, mut not) = (0u64, Vec::new());
+    let mut exact = vec![0u64; configs.len()];
+    let mut not = Vec::new();
     let mut ranges = false;
     for w in wanted {
         let (from, to, named) = match *w {
@@ -215,28 +235,54 @@ fn reproduce(
         let walked = register.each_numbered(from, to, |entry| {
             found = true;
             progress.advance(1);
-            let again = match reproduction::reproduce(&screener, &entry) {
-                Ok(r) => r,
-                Err(e) => {
-                    failure = Some(e.to_string());
-                    return Ok(false);
+            let mut tries = Vec::new();
+            let mut hit = None;
+            for (i, screener) in screeners.iter().enumerate() {
+                match reproduction::reproduce(screener, &entry) {
+                    Ok(again) if again.exact => {
+                        hit = Some((i, again));
+                        break;
+                    }
+                    Ok(again) => tries.push(again),
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        return Ok(false);
+                    }
                 }
-            };
-            let head = format!(
-                "record {}: {} as of {}",
-                again.seq, again.application, again.as_of
-            );
-            if again.exact {
-                exact += 1;
+            }
+            if let Some((i, again)) = hit {
+                exact[i] += 1;
                 if named {
-                    say!("{head}: reproduced exactly ({})", summary(&again.decision));
+                    say!(
+                        "record {}: {} as of {}: reproduced exactly{} ({})",
+                        again.seq,
+                        again.application,
+                        again.as_of,
+                        by(i),
+                        summary(&again.decision)
+                    );
                 }
-            } else {
-                not.push(again.seq);
-                say!("{head}: not reproduced by this configuration");
-                for difference in again.differences() {
-                    say!("  {difference}");
-                }
+                return Ok(true);
+            }
+            // Explained against the configuration that came closest.
+            let differences: Vec<Vec<String>> = tries.iter().map(|t| t.differences()).collect();
+            let closest = (0..tries.len())
+                .min_by_key(|&i| differences[i].len())
+                .unwrap_or(0);
+            let again = &tries[closest];
+            not.push(again.seq);
+            let which = match configs.len() {
+                1 => "this configuration".to_string(),
+                n => format!("any of the {n} configurations; closest, {}", names[closest]),
+            };
+            say!(
+                "record {}: {} as of {}: not reproduced by {which}",
+                again.seq,
+                again.application,
+                again.as_of
+            );
+            for difference in &differences[closest] {
+                say!("  {difference}");
             }
             Ok(true)
         });
@@ -263,10 +309,21 @@ fn reproduce(
             (false, 0) => format!(" (records {})", shown.join(", ")),
             (false, more) => format!(" (records {} and {more} more)", shown.join(", ")),
         };
+        let total: u64 = exact.iter().sum();
+        let per_config = match configs.len() {
+            1 => String::new(),
+            _ => {
+                let each: Vec<String> = names
+                    .iter()
+                    .zip(&exact)
+                    .map(|(name, n)| format!("{n} by {name}"))
+                    .collect();
+                format!(" ({})", each.join(", "))
+            }
+        };
         say!(
-            "{}: {} reproduced exactly, {} not{which}",
-            count(exact + not.len() as u64, "record"),
-            exact,
+            "{}: {total} reproduced exactly{per_config}, {} not{which}",
+            count(total + not.len() as u64, "record"),
             not.len()
         );
     }

@@ -527,6 +527,34 @@ fn policy_rules_say_what_each_rule_checks_and_the_article_it_cites() {
     assert!(err.contains("no rule att.99 among the"), "{err}");
 }
 
+/// A module that does not load (here: too little fuel to initialise) has
+/// rules nobody can list; saying only "no rule xb.4" would send the
+/// officer looking for a rule that exists.
+#[test]
+fn policy_rules_name_a_module_that_could_not_be_loaded() {
+    let xb = format!("{}/../policies/dist/xb.wasm", env!("CARGO_MANIFEST_DIR"));
+    let pin = std::fs::read_to_string(format!("{xb}.sha256")).unwrap();
+    let config = format!(
+        "[limits]\nfuel = 10\n\n[[policy]]\nmodule = {xb:?}\nsha256 = {:?}\n\
+         states = [\"XB\"]\nroles = [\"import\"]\n",
+        &pin[..64]
+    );
+    let (_dir, path) = temp_file("rules-broken", "toml", &config);
+    let out = attest(&[
+        "--config",
+        path.to_str().unwrap(),
+        "policy",
+        "rules",
+        "xb.4",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("xb.wasm could not be loaded, so its rules are not listed: ran out of fuel"),
+        "{err}"
+    );
+}
+
 /// `attest batch --help` teaches the embargo re-evaluation: each command of
 /// the example on a line of its own (clap joins a paragraph's lines unless
 /// told not to), and what INPUT may be.

@@ -346,8 +346,16 @@ pub fn rules(config: Option<&Path>, wanted: &[String]) -> ExitCode {
     // Rule id -> (citation, what it checks, the policies raising it).
     let mut rules: BTreeMap<&str, (String, Option<&str>, Vec<String>)> = BTreeMap::new();
     for entry in screener.registry() {
-        let Loaded::Ready(p) = &entry.plugin else {
-            continue;
+        let p = match &entry.plugin {
+            Loaded::Ready(p) => p,
+            // Its rules are unknown: say so rather than let a rule of it
+            // look like no rule at all.
+            Loaded::Broken { origin, fault, .. } => {
+                eprintln!(
+                    "attest: {origin} could not be loaded, so its rules are not listed: {fault}"
+                );
+                continue;
+            }
         };
         let policy = format!("{} {}", p.manifest.id, p.manifest.version);
         for id in &p.manifest.rules {

@@ -40,6 +40,19 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `attest batch INPUT --out OUT --record --register REGISTER`.
+fn batch_recorded(input: &str, out: &Path, register: &Path) -> Output {
+    attest(&[
+        "batch",
+        input,
+        "--out",
+        s(out),
+        "--record",
+        "--register",
+        s(register),
+    ])
+}
+
 /// Runs Attest with `args` and holds it to stopping with status 1, saying
 /// `says` on standard error.
 #[track_caller]
@@ -880,15 +893,7 @@ fn recorded_register(name: &str, count: u64, seed: u64) -> (Scratch, PathBuf) {
     let dir = workdir(name);
     let register = dir.join("register.sqlite");
     let apps = generate(&dir, count, seed);
-    let run = attest(&[
-        "batch",
-        &apps,
-        "--out",
-        s(&dir.join("d.jsonl")),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
+    let run = batch_recorded(&apps, &dir.join("d.jsonl"), &register);
     assert!(run.status.success());
     let said = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -906,15 +911,7 @@ fn a_run_recorded_again_says_its_decisions_are_already_in_the_register() {
     let (dir, register) = register_with_five("recorded-again");
     let apps = dir.join("apps.jsonl");
     let out = dir.join("again.jsonl");
-    let run = attest(&[
-        "batch",
-        s(&apps),
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
+    let run = batch_recorded(s(&apps), &out, &register);
     assert!(run.status.success());
     let said = String::from_utf8_lossy(&run.stderr);
     assert!(
@@ -1094,15 +1091,7 @@ fn a_register_of_a_newer_format_is_refused_and_an_older_one_read() {
     let more = dir.join("more.jsonl");
     let made = attest(&["gen", "--count", "2", "--seed", "40", "--out", s(&more)]);
     assert!(made.status.success());
-    let recorded = attest(&[
-        "batch",
-        s(&more),
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
+    let recorded = batch_recorded(s(&more), &out, &register);
     assert!(
         recorded.status.success(),
         "{}",
@@ -1625,15 +1614,7 @@ fn a_full_disk_stops_the_batch_with_a_clear_error_and_a_rerun_records_each_once(
         "the register survives the failed run"
     );
     let out = dir.join("out.jsonl");
-    let again = attest(&[
-        "batch",
-        &apps,
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
+    let again = batch_recorded(&apps, &out, &register);
     assert!(
         again.status.success(),
         "{}",
@@ -1754,15 +1735,7 @@ fn a_register_locked_by_another_process_is_waited_for() {
         holder.execute_batch("COMMIT").unwrap();
     });
     let out = dir.join("out.jsonl");
-    let run = attest(&[
-        "batch",
-        &apps,
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ]);
+    let run = batch_recorded(&apps, &out, &register);
     release.join().unwrap();
     assert!(
         run.status.success(),

@@ -507,7 +507,7 @@ fn policy_rules_say_what_each_rule_checks_and_the_article_it_cites() {
         text,
         "att.11-2.re-export-clause  [ATT 11(2)]  att 1.1.0\n    \
          the end-user certificate forbids re-export\n\
-         xa.12.end-user-restriction  [national 12]  xa 1.0.0, xa 2.0.0\n    \
+         xa.12.end-user-restriction  [national 12]  xa 1.0.1, xa 2.0.1\n    \
          no export to individuals or non-state armed groups \
          (2026: commercial end users only for sport or hunting)\n"
     );

@@ -92,8 +92,8 @@ fn xa_to_xb_via_a_transit_state_runs_export_import_and_transit_plug_ins_and_list
         [
             row("fp", "1.1.0", "XA", "export"),
             row("att", "1.1.0", "XA", "export"),
-            row("xa", "2.0.0", "XA", "export"),
-            row("xb", "1.0.0", "XB", "import"),
+            row("xa", "2.0.1", "XA", "export"),
+            row("xb", "1.0.1", "XB", "import"),
             row("eu-cp", "1.1.0", "DE", "transit"),
         ]
     );
@@ -121,7 +121,7 @@ fn the_transit_state_policy_runs_for_its_own_transit() {
     app.route.transit = vec![c("XB")];
     app.route.transport = Transport::Courier;
     let d = screen(&app);
-    assert!(ran(&d).contains(&row("xb", "1.0.0", "XB", "transit")));
+    assert!(ran(&d).contains(&row("xb", "1.0.1", "XB", "transit")));
     assert_finding(
         &d,
         "deny",
@@ -140,20 +140,57 @@ fn the_transit_state_policy_runs_for_its_own_transit() {
     );
 }
 
+/// A written consent with a blank reference names no document to verify
+/// (FP Art. 10(5)): the Protocol's check and the transit state's own
+/// permit both treat it as missing, and one with a reference satisfies
+/// both. Before xa 2.0.1 and xb 1.0.1 the national permits accepted the
+/// blank one that the Protocol's check refused.
+#[test]
+fn a_transit_consent_without_a_reference_is_missing_for_the_protocol_and_the_transit_state() {
+    for (transit, rule) in [
+        ("XB", "xb.9.transit-authorisation"),
+        ("XA", "xa.30.transit-permit"),
+    ] {
+        let mut app = export("DE", "XC");
+        app.route.transit = vec![c(transit)];
+        app.documents.transit_consent = vec![TransitConsent {
+            state: c(transit),
+            reference: "  ".into(),
+        }];
+        let d = screen(&app);
+        assert_finding(
+            &d,
+            "deny",
+            rule,
+            "deny",
+            "national",
+            rule.split('.').nth(1).unwrap(),
+        );
+        let fp = findings(&d, "fp.10-2-b.transit-consent");
+        assert_eq!(fp.len(), 1, "{transit}: {:#?}", d.findings);
+        assert_eq!(fp[0].effect.as_str(), "refer");
+
+        app.documents.transit_consent[0].reference = format!("{transit}-TC-1");
+        let d = screen(&app);
+        assert_silent(&d, rule);
+        assert_silent(&d, "fp.10-2-b.transit-consent");
+    }
+}
+
 #[test]
 fn two_versions_of_the_xa_policy_switch_at_their_effective_date() {
     let mut app = xa_to_xb();
     app.parties[1].party_type = PartyType::Commercial;
     let old = screen_as_of(&app, "2025-12-31");
     assert!(
-        ran(&old).contains(&row("xa", "1.0.0", "XA", "export")),
+        ran(&old).contains(&row("xa", "1.0.1", "XA", "export")),
         "{:?}",
         ran(&old)
     );
     assert_silent(&old, "xa.12.end-user-restriction");
     let new = screen_as_of(&app, "2026-01-01");
     assert!(
-        ran(&new).contains(&row("xa", "2.0.0", "XA", "export")),
+        ran(&new).contains(&row("xa", "2.0.1", "XA", "export")),
         "{:?}",
         ran(&new)
     );

@@ -139,10 +139,20 @@ impl Country {
     /// the fault that discards it (`abi::wire::Reader`).
     pub(crate) const PLACEHOLDER: Country = Country(*b"AA");
 
-    pub fn new(code: &str) -> Option<Country> {
+    pub const fn new(code: &str) -> Option<Country> {
         match code.as_bytes() {
             &[a, b] if a.is_ascii_uppercase() && b.is_ascii_uppercase() => Some(Country([a, b])),
             _ => None,
+        }
+    }
+    /// A code a policy names in its source, checked when the policy is
+    /// compiled: `const XA: Country = Country::known("XA");` fails the
+    /// build on a code that is not two upper-case letters, and compares
+    /// as one number where a string would compare byte by byte.
+    pub const fn known(code: &str) -> Country {
+        match Country::new(code) {
+            Some(c) => c,
+            None => panic!("a country code is two upper-case letters"),
         }
     }
     pub fn from_bytes(b: [u8; 2]) -> Option<Country> {
@@ -453,6 +463,20 @@ pub struct Documents {
     pub delivery_verification: Option<bool>,
 }
 
+impl Documents {
+    /// The written notice by which `state` consented to the transit (FP
+    /// Art. 10(2)(b)), if the application carries one. A notice with a
+    /// blank reference does not count: nothing would name the document
+    /// an officer must verify (FP Art. 10(5)). The Protocol's check and
+    /// every national transit permit read consent through this one test,
+    /// so that no policy accepts what another calls missing.
+    pub fn transit_consent_from(&self, state: Country) -> Option<&TransitConsent> {
+        self.transit_consent
+            .iter()
+            .find(|c| c.state == state && !c.reference.trim().is_empty())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ImportLicence {
@@ -556,5 +580,24 @@ mod tests {
             Some(Manufacture::ThreeDPrinted)
         );
         assert_eq!(ItemKind::from_code(200), None);
+    }
+
+    #[test]
+    fn a_transit_consent_counts_only_from_its_state_and_with_a_reference() {
+        let consent = |state: &str, reference: &str| TransitConsent {
+            state: Country::new(state).unwrap(),
+            reference: reference.to_string(),
+        };
+        let docs = Documents {
+            transit_consent: alloc::vec![consent("XB", " \t"), consent("DE", "DE-TC-7")],
+            ..Documents::default()
+        };
+        let de = Country::new("DE").unwrap();
+        assert_eq!(
+            docs.transit_consent_from(de).map(|c| c.reference.as_str()),
+            Some("DE-TC-7")
+        );
+        assert_eq!(docs.transit_consent_from(Country::new("XB").unwrap()), None);
+        assert_eq!(docs.transit_consent_from(Country::new("AT").unwrap()), None);
     }
 }

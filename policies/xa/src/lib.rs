@@ -13,7 +13,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use attest_rules::checks::{embargo, Context};
-use attest_rules::model::{EndUsePurpose, PartyType, Role};
+use attest_rules::model::{Country, EndUsePurpose, PartyType, Role};
 use attest_rules::reference::Regime;
 use attest_rules::{text, Application, Effect, Finding, Instrument, Rule};
 
@@ -45,7 +45,7 @@ const TRANSIT_PERMIT: Rule = Rule {
 /// The 2026 amendment of s. 12 restricts commercial end users.
 const COMMERCIAL_END_USERS_RESTRICTED: bool = !cfg!(feature = "edition-2020");
 
-const XA: &str = "XA";
+const XA: Country = Country::known("XA");
 
 fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     match ctx.role {
@@ -63,7 +63,7 @@ fn national_embargo(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>
     let involved = embargo::Involved::of(app);
     let ours = involved
         .candidates(&ctx.data.embargoes)
-        .filter(|e| e.regime == Regime::National && e.imposed_by.is_some_and(|c| c.as_str() == XA));
+        .filter(|e| e.regime == Regime::National && e.imposed_by.is_some_and(|c| c == XA));
     for e in ours {
         if let Some(hit) = embargo::assess(&involved, ctx.as_of, e) {
             // A partial national embargo that exempts these government
@@ -102,9 +102,11 @@ fn end_user_restriction(app: &Application, out: &mut Vec<Finding>) {
 /// s. 20: goods imported into XA need an XA import licence valid on the
 /// screening date.
 fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let valid = app.documents.import_licence.as_ref().filter(|l| {
-        l.issued_by.as_str() == XA && l.valid_until.is_some_and(|until| until >= ctx.as_of)
-    });
+    let valid = app
+        .documents
+        .import_licence
+        .as_ref()
+        .filter(|l| l.issued_by == XA && l.valid_until.is_some_and(|until| until >= ctx.as_of));
     if valid.is_none() {
         out.push(
             IMPORT_LICENCE
@@ -119,12 +121,7 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
 
 /// s. 30: transit through XA needs XA's written transit permit.
 fn transit_permit(app: &Application, out: &mut Vec<Finding>) {
-    if !app
-        .documents
-        .transit_consent
-        .iter()
-        .any(|c| c.state.as_str() == XA)
-    {
+    if app.documents.transit_consent_from(XA).is_none() {
         out.push(
             TRANSIT_PERMIT
                 .finding(Effect::Deny, "No XA transit permit".into())

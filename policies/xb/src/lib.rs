@@ -6,7 +6,7 @@ extern crate alloc;
 
 use alloc::vec::Vec;
 use attest_rules::checks::Context;
-use attest_rules::model::{Role, Transport};
+use attest_rules::model::{Country, Role, Transport};
 use attest_rules::{text, Application, Effect, Finding, Instrument, Rule};
 
 const IMPORT_LICENCE: Rule = Rule {
@@ -34,7 +34,7 @@ const TRANSIT_BY_POST: Rule = Rule {
     checks: "no transit of arms through XB by post or courier",
 };
 
-const XB: &str = "XB";
+const XB: Country = Country::known("XB");
 
 fn evaluate(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) {
     match ctx.role {
@@ -55,7 +55,7 @@ fn import_licence(app: &Application, ctx: &Context<'_>, out: &mut Vec<Finding>) 
     let licence = app.documents.import_licence.as_ref();
     let problem = match licence {
         None => Some("No XB import licence".into()),
-        Some(l) if l.issued_by.as_str() != XB => {
+        Some(l) if l.issued_by != XB => {
             Some(text!("Import licence ", l.number, " was not issued by XB"))
         }
         Some(l) if l.valid_until.is_none_or(|u| u < ctx.as_of) => Some(text!(
@@ -92,12 +92,7 @@ fn delivery_verification(app: &Application, out: &mut Vec<Finding>) {
 
 /// reg. 9: transit through XB needs XB's written authorisation.
 fn transit_authorisation(app: &Application, out: &mut Vec<Finding>) {
-    if !app
-        .documents
-        .transit_consent
-        .iter()
-        .any(|c| c.state.as_str() == XB)
-    {
+    if app.documents.transit_consent_from(XB).is_none() {
         out.push(
             TRANSIT_AUTHORISATION
                 .finding(Effect::Deny, "No XB transit authorisation".into())

@@ -215,12 +215,7 @@ pub fn transit_consent(app: &Application, ctx: &Context<'_>, out: &mut Vec<Findi
         if state == app.licensing_state {
             continue;
         }
-        let consented = app
-            .documents
-            .transit_consent
-            .iter()
-            .any(|c| c.state == state && !c.reference.trim().is_empty());
-        if !consented {
+        if app.documents.transit_consent_from(state).is_none() {
             out.push(
                 TRANSIT_CONSENT
                     .finding(

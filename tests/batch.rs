@@ -398,28 +398,54 @@ fn a_second_run_on_an_output_being_written_is_refused() {
     }
 }
 
+/// A recorded batch of `count` generated applications to kill and resume,
+/// beside the decisions of the same input run without interruption.
+struct Killable {
+    _dir: Scratch,
+    apps: String,
+    full: PathBuf,
+    out: PathBuf,
+    register: PathBuf,
+}
+
+impl Killable {
+    fn new(name: &str, count: u64, seed: u64) -> Killable {
+        let dir = workdir(name);
+        let apps = generate(&dir, count, seed);
+        let full = dir.join("full.jsonl");
+        assert!(attest(&["batch", &apps, "--out", s(&full)])
+            .status
+            .success());
+        Killable {
+            apps,
+            full,
+            out: dir.join("out.jsonl"),
+            register: dir.join("register.sqlite"),
+            _dir: dir,
+        }
+    }
+
+    /// `batch APPS --out OUT --record --register REGISTER`.
+    fn args(&self) -> [&str; 7] {
+        [
+            "batch",
+            &self.apps,
+            "--out",
+            s(&self.out),
+            "--record",
+            "--register",
+            s(&self.register),
+        ]
+    }
+}
+
 #[test]
 fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_records_each_once() {
-    let dir = workdir("resume");
-    let apps = generate(&dir, 4000, 21);
-    let full = dir.join("full.jsonl");
-    assert!(attest(&["batch", &apps, "--out", s(&full)])
-        .status
-        .success());
-
-    let out = dir.join("resumed.jsonl");
-    let register = dir.join("register.sqlite");
-    let args = [
-        "batch",
-        &apps,
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ];
-    kill_midway(&args, &out, 300);
-    let partial = std::fs::read(&out)
+    let run = Killable::new("resume", 4000, 21);
+    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let args = run.args();
+    kill_midway(&args, out, 300);
+    let partial = std::fs::read(out)
         .unwrap()
         .iter()
         .filter(|&&c| c == b'\n')
@@ -433,11 +459,11 @@ fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_record
     );
     assert!(String::from_utf8_lossy(&resumed.stderr).contains("already done, resumed after them"));
     assert!(
-        std::fs::read(&out).unwrap() == std::fs::read(&full).unwrap(),
+        std::fs::read(out).unwrap() == std::fs::read(full).unwrap(),
         "resumed output differs from an uninterrupted run"
     );
 
-    let verify = attest(&["register", "verify", "--register", s(&register)]);
+    let verify = attest(&["register", "verify", "--register", s(register)]);
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(text.contains("4000 records, chain intact"), "{text}");
 }
@@ -1802,35 +1828,21 @@ fn a_killed_batch_with_invalid_lines_resumes_and_records_each_valid_one_once() {
 
 #[test]
 fn a_batch_killed_again_and_again_still_ends_complete_and_recorded_once() {
-    let dir = workdir("kills");
-    let apps = generate(&dir, 3000, 34);
-    let full = dir.join("full.jsonl");
-    assert!(attest(&["batch", &apps, "--out", s(&full)])
-        .status
-        .success());
-    let out = dir.join("out.jsonl");
-    let register = dir.join("register.sqlite");
-    let args = [
-        "batch",
-        &apps,
-        "--out",
-        s(&out),
-        "--record",
-        "--register",
-        s(&register),
-    ];
+    let run = Killable::new("kills", 3000, 34);
+    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let args = run.args();
     for lines in [50, 400, 1200, 2000] {
-        kill_midway(&args, &out, lines);
+        kill_midway(&args, out, lines);
         assert!(
-            register_count(&register).contains("chain intact"),
+            register_count(register).contains("chain intact"),
             "after a kill at {lines} lines"
         );
     }
     assert!(attest(&args).status.success());
-    assert!(std::fs::read(&out).unwrap() == std::fs::read(&full).unwrap());
+    assert!(std::fs::read(out).unwrap() == std::fs::read(full).unwrap());
     assert!(
-        register_count(&register).contains("3000 records, chain intact"),
+        register_count(register).contains("3000 records, chain intact"),
         "{}",
-        register_count(&register)
+        register_count(register)
     );
 }

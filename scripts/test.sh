@@ -3,7 +3,7 @@
 #   1. installs what is missing: clang-14 and lld-14 (the C plug-in test)
 #      and, inside policies/build.sh, Debian's Rust for wasm32;
 #   2. rebuilds the policy plug-ins and fails if policies/dist differs;
-#   3. rustfmt and clippy (warnings are errors);
+#   3. rustfmt, clippy and the rules crate's docs (warnings are errors);
 #   4. every test of the workspace, and the benchmarks compile;
 #   5. the engine comparison's peers (Cedar, Regorus) agree with the native
 #      rules on 100,000 generated applications (release build).
@@ -30,6 +30,9 @@ cargo fmt --all -- --check
 rustfmt --edition 2021 --check policies/*/src/*.rs
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p attest-benches --all-targets --features peers -- -D warnings
+# The rules crate's documentation is what policy authors read: no broken
+# links in it.
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p attest-rules --no-deps --features guest
 
 echo "== tests"
 cargo test --workspace

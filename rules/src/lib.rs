@@ -9,11 +9,12 @@
 //!
 //! - [`model`]: the application (spec `application.md`).
 //! - [`finding`]: findings, effects, outcomes (spec `decision.md`).
-//! - [`reference`]: embargoes and treaty participation handed to plug-ins.
-//! - [`abi`]: the plug-in ABI v2 and its byte encoding.
+//! - [`reference`](mod@reference): embargoes and treaty participation handed to plug-ins.
+//! - [`abi`]: the plug-in ABI (version [`abi::ABI_VERSION`]) and its byte encoding.
 //! - [`checks`]: reusable treaty checks, one function per article.
-//! - [`guest`] (feature `guest`): the plug-in SDK.
-//! - [`text`]: findings' messages built without `core::fmt` (`text!`).
+//! - `guest` (feature `guest`; `cargo doc -p attest-rules --features guest`
+//!   documents it): the plug-in SDK.
+//! - [`text`](mod@text): findings' messages built without `core::fmt` (`text!`).
 //! - [`comparison`]: the small policy every engine runs in the performance
 //!   comparison.
 #![no_std]

@@ -174,7 +174,7 @@ tuple_pieces!(A, B, C, D, E, F, G, H, I, J, K, L);
 /// Joins pieces into a `String`, allocating once:
 /// `text!("Destination ", app.route.destination)`; or appends them to an
 /// existing one: `text!(to message; "; see ", e.id)`. Each piece is
-/// evaluated once, in order (see the [module](crate::text) docs).
+/// evaluated once, in order (see the [module](mod@crate::text) docs).
 #[macro_export]
 macro_rules! text {
     (to $out:expr; $($piece:expr),+ $(,)?) => {

@@ -10,7 +10,7 @@
 //! | `attest_alloc` | `(len) -> ptr` | a buffer of `len` bytes for the host to write into |
 //! | `attest_init` | `(ptr, len) -> status` | reference data, once per instance; 0 = ok |
 //! | `attest_input` | `() -> u64` | the guest's request buffer: `ptr << 32 \| capacity` |
-//! | `attest_evaluate` | `(ptr, len) -> u64` | a request; returns `out_ptr << 32 \| out_len`, or (v4) an inline answer, bit 63 set ([`indexed::inline`]) |
+//! | `attest_evaluate` | `(ptr, len) -> u64` | a request; returns `out_ptr << 32 \| out_len`, or (v4) an inline answer, bit 63 set ([`inline`]) |
 //! | `attest_rules` | `() -> u64` | optional (v3): the rule table, `ptr << 32 \| len` |
 //!
 //! and a custom section [`MANIFEST_SECTION`] holding the TOML manifest.
@@ -28,7 +28,7 @@ pub mod wire;
 ///
 /// Version 4 (this one) lets `attest_evaluate` answer up to eight
 /// findings of rules in its table in the returned `u64` itself, with no
-/// bytes for the host to read ([`indexed::inline`]). Version 3 added the
+/// bytes for the host to read ([`inline`]). Version 3 added the
 /// view request ([`view`]): fixed-size records a plug-in reads in place,
 /// sent to plug-ins whose manifest says `request = "view"`; and findings
 /// named by their rule's index in a table the plug-in exports

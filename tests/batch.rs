@@ -3,6 +3,7 @@
 
 mod common;
 
+use attest::batch::sidecar_path;
 use attest::workload;
 use common::*;
 use rusqlite::Connection;
@@ -363,6 +364,48 @@ fn running(args: &[&str], out: &Path, lines: usize) -> std::process::Child {
         );
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+/// A missing input or an output in a missing folder stops the run with a
+/// message that says which argument it is, not only the operating
+/// system's words, and leaves nothing behind. A mistyped input used to
+/// leave an empty output and its sidecar, which then refused the
+/// corrected run as one "with other arguments".
+#[test]
+fn a_missing_input_or_output_folder_is_named_as_the_argument_it_is() {
+    let dir = workdir("missing-paths");
+    let apps = generate(&dir, 3, 1);
+    let nowhere = dir.join("nowhere.jsonl");
+    let out = dir.join("d.jsonl");
+    let register = dir.join("r.sqlite");
+    refused(
+        &[
+            "batch",
+            s(&nowhere),
+            "--out",
+            s(&out),
+            "--record",
+            "--register",
+            s(&register),
+        ],
+        &format!("input {}: No such file or directory", s(&nowhere)),
+    );
+    for left in [&out, &sidecar_path(&out), &register] {
+        assert!(
+            !left.exists(),
+            "{} made for a missing input",
+            left.display()
+        );
+    }
+    let corrected = batch_recorded(&apps, &out, &register);
+    assert!(corrected.status.success(), "{corrected:?}");
+    assert_eq!(json_lines(std::fs::read(&out).unwrap()).len(), 3);
+    let unmade = dir.join("no-folder").join("d.jsonl");
+    refused(
+        &["batch", &apps, "--out", s(&unmade)],
+        &format!("--out {}: No such file or directory", s(&unmade)),
+    );
+    assert!(!dir.join("no-folder").exists());
 }
 
 /// A second run on the same `--out` while the first writes it (another

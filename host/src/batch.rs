@@ -17,7 +17,7 @@ mod input;
 mod output;
 mod resume;
 
-pub use input::{Origin, CHUNK};
+pub use input::{check_readable, Origin, CHUNK};
 pub use resume::{is_stream, run_key, sidecar_path};
 
 use crate::application;
@@ -358,7 +358,7 @@ pub fn run(
             let stream = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .map_err(io_err(path.display().to_string()))?;
+                .map_err(io_err(format!("--out {}", path.display())))?;
             (Box::new(BufWriter::with_capacity(IO_BUFFER, stream)), None)
         }
         Output::File(path) => {
@@ -369,7 +369,7 @@ pub fn run(
             // buffer first (less CPU for two workers, docs/performance.md).
             let len = file
                 .metadata()
-                .map_err(io_err(path.display().to_string()))?;
+                .map_err(io_err(format!("--out {}", path.display())))?;
             let file = DecisionFile::new(file, len.len());
             (Box::new(file), Some((path, resume)))
         }

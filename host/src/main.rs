@@ -565,6 +565,11 @@ fn run_batch(
     if let Err(e) = distinct_files(&files) {
         return fail(&e);
     }
+    let input = Input::from_path(input);
+    // Before the plug-ins load and before --out or --register is touched.
+    if let Err(e) = batch::check_readable(&input) {
+        return fail(&e);
+    }
     let screener = match screener_with(config, isolation, opts.jobs) {
         Ok(s) => s,
         Err(code) => return code,
@@ -574,13 +579,7 @@ fn run_batch(
         Err(code) => return code,
     };
     let output = out.clone().map_or(Output::Stdout, Output::File);
-    let summary = match batch::run(
-        &screener,
-        &Input::from_path(input),
-        &output,
-        opts,
-        register.as_mut(),
-    ) {
+    let summary = match batch::run(&screener, &input, &output, opts, register.as_mut()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };

@@ -8,12 +8,12 @@
 //! screens it (`docs/performance.md`: the reader and the writer together
 //! were what kept two workers from doubling one's rate).
 
-use super::{io_err, BatchError, Input};
+use super::{BatchError, Input};
 use crate::application::{Format, MAX_DOCUMENT_BYTES};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 /// Records per unit of work: large enough that channel traffic is noise
@@ -125,17 +125,16 @@ pub fn read_chunks(
     };
     match input {
         Input::JsonLines(path) => {
-            // Named only when reading fails.
-            let failed = |e| BatchError::Io(path.display().to_string(), e);
             let mut reader: Box<dyn BufRead + Send> = if path.as_os_str() == "-" {
                 Box::new(BufReader::with_capacity(IO_BUFFER, io::stdin()))
             } else {
-                let file = File::open(path).map_err(failed)?;
+                let file = File::open(path).map_err(unreadable(path))?;
                 Box::new(BufReader::with_capacity(IO_BUFFER, file))
             };
             // UTF-16 (PowerShell's `>`) has no line of UTF-8 in it: one
             // message for the file rather than an error record per line.
-            if let Some(problem) = crate::application::utf16(reader.fill_buf().map_err(failed)?) {
+            let start = reader.fill_buf().map_err(unreadable(path))?;
+            if let Some(problem) = crate::application::utf16(start) {
                 return Err(BatchError::Input(format!("{}: {problem}", path.display())));
             }
             let mut line = 0u64;
@@ -148,7 +147,7 @@ pub fn read_chunks(
                 let n = (&mut reader)
                     .take(cap)
                     .read_until(b'\n', &mut chunk.text)
-                    .map_err(failed)?;
+                    .map_err(unreadable(path))?;
                 if n == 0 {
                     break;
                 }
@@ -157,7 +156,7 @@ pub fn read_chunks(
                 if oversized {
                     // The rest of the line is passed over, never held.
                     chunk.text.truncate(start);
-                    reader.skip_until(b'\n').map_err(failed)?;
+                    reader.skip_until(b'\n').map_err(unreadable(path))?;
                 }
                 let end = start + line_len(&chunk.text[start..]);
                 let blank = !oversized && is_blank(&chunk.text[start..end]);
@@ -227,10 +226,30 @@ pub fn read_chunks(
     Ok(())
 }
 
+/// How a failure to open or read the input is reported: naming it as the
+/// input, since the same message may be about `--out` or `--baseline`.
+/// The message is made only on failure: this runs for every line read.
+fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
+    move |e| BatchError::Io(format!("input {}", path.display()), e)
+}
+
+/// Checks that `input` can be opened, before anything is written for it:
+/// a mistyped input path used to leave an empty `--out` and its sidecar
+/// behind, which then refused the corrected run as one "with other
+/// arguments". Reading opens it again; this only moves the first error
+/// ahead of the output.
+pub fn check_readable(input: &Input) -> Result<(), BatchError> {
+    match input {
+        Input::JsonLines(path) if path.as_os_str() == "-" => Ok(()),
+        Input::JsonLines(path) => File::open(path).map(drop).map_err(unreadable(path)),
+        Input::Directory(dir) => std::fs::read_dir(dir).map(drop).map_err(unreadable(dir)),
+    }
+}
+
 /// The `.toml` and `.json` files of a directory input, in name order.
-fn application_files(dir: &std::path::Path) -> Result<Vec<PathBuf>, BatchError> {
+fn application_files(dir: &Path) -> Result<Vec<PathBuf>, BatchError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(io_err(dir.display().to_string()))?
+        .map_err(unreadable(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             matches!(

@@ -69,7 +69,7 @@ pub fn claim(out: &Path) -> Result<(File, bool), BatchError> {
         .append(true)
         .create(true)
         .open(out)
-        .map_err(io_err(out.display().to_string()))?;
+        .map_err(io_err(format!("--out {}", out.display())))?;
     match file.try_lock() {
         Ok(()) => Ok((file, existed)),
         Err(TryLockError::WouldBlock) => Err(BatchError::NotResumable(format!(
@@ -117,8 +117,9 @@ pub fn resume_point(
         last_line: None,
     };
     if restart || !existed {
-        File::create(out).map_err(io_err(out.display().to_string()))?;
-        std::fs::write(&sidecar, fingerprint).map_err(io_err(sidecar.display().to_string()))?;
+        File::create(out).map_err(io_err(format!("--out {}", out.display())))?;
+        std::fs::write(&sidecar, fingerprint)
+            .map_err(io_err(format!("--out's sidecar {}", sidecar.display())))?;
         return Ok(fresh);
     }
     match std::fs::read_to_string(&sidecar) {
@@ -138,7 +139,7 @@ pub fn resume_point(
         )))
         }
     }
-    let failed = || io_err(out.display().to_string());
+    let failed = || io_err(format!("--out {}", out.display()));
     let mut file = OpenOptions::new()
         .read(true)
         .write(true)

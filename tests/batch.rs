@@ -1263,10 +1263,23 @@ fn a_recorded_decision_is_reproduced_exactly_and_a_changed_configuration_named()
             .any(|l| l == "  finding no longer raised: eu-cp.criterion-7.diversion refer eu-cp"),
         "{record_5}"
     );
-    refused(
-        &["register", "reproduce", "5-2", "--register", s(&register)],
-        "RECORD \"5-2\": expected a record number (7) or a range of them (100-250)",
-    );
+    for (asked, why) in [
+        (
+            "5-2",
+            "a range goes from the lower number to the higher (100-250)",
+        ),
+        ("0", "records are numbered from 1"),
+        ("0-3", "records are numbered from 1"),
+        (
+            "five",
+            "expected a record number (7) or a range of them (100-250)",
+        ),
+    ] {
+        refused(
+            &["register", "reproduce", asked, "--register", s(&register)],
+            &format!("RECORD {asked:?}: {why}"),
+        );
+    }
 
     // A register kept across configurations: five more records made with
     // the changed one. --with tries it after the embedded one, and each

@@ -177,17 +177,21 @@ enum Wanted {
 
 impl Wanted {
     fn parse(text: &str) -> Result<Wanted, String> {
-        let number = |t: &str| t.trim().parse::<u64>().ok().filter(|&n| n > 0);
-        let wanted = match text.split_once('-') {
-            None => number(text).map(Wanted::One),
-            Some((from, to)) => match (number(from), number(to)) {
-                (Some(from), Some(to)) if from <= to => Some(Wanted::Range(from, to)),
-                _ => None,
+        let number = |t: &str| t.trim().parse::<u64>().ok();
+        let why = match text.split_once('-').map(|(a, b)| (number(a), number(b))) {
+            None => match number(text) {
+                Some(0) => "records are numbered from 1",
+                Some(n) => return Ok(Wanted::One(n)),
+                None => "expected a record number (7) or a range of them (100-250)",
             },
+            Some((Some(0), Some(_))) => "records are numbered from 1",
+            Some((Some(from), Some(to))) if from > to => {
+                "a range goes from the lower number to the higher (100-250)"
+            }
+            Some((Some(from), Some(to))) => return Ok(Wanted::Range(from, to)),
+            Some(_) => "expected a record number (7) or a range of them (100-250)",
         };
-        wanted.ok_or_else(|| {
-            format!("RECORD {text:?}: expected a record number (7) or a range of them (100-250)")
-        })
+        Err(format!("RECORD {text:?}: {why}"))
     }
 }
 

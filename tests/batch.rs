@@ -637,6 +637,37 @@ fn a_directory_of_application_files_is_a_batch_input() {
     );
 }
 
+/// What a folder input holds besides `.toml` and `.json` files is named in
+/// a warning, not passed over without a word: a `.jsonl` of applications
+/// put there is not read, and the user must be told.
+#[test]
+fn a_folder_input_names_the_entries_it_does_not_read() {
+    let dir = workdir("passed-over");
+    let apps = dir.join("apps");
+    std::fs::create_dir_all(apps.join("old")).unwrap();
+    std::fs::copy(
+        format!("{EXAMPLES}/gb-ke-police-rifles.toml"),
+        apps.join("a.toml"),
+    )
+    .unwrap();
+    generate(&apps, 2, 4);
+    std::fs::write(apps.join("notes.txt"), "not an application").unwrap();
+    let out = attest(&["batch", s(&apps), "--quiet"]);
+    assert!(out.status.success());
+    assert_eq!(json_lines(out.stdout).len(), 1, "only a.toml is read");
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        said.contains(&format!(
+            "attest: warning: {}: 3 entries of the folder not read \
+             (only .toml and .json files are read): apps.jsonl, notes.txt, old/",
+            s(&apps)
+        )),
+        "{said}"
+    );
+    let quiet = attest(&["batch", EXAMPLES, "--quiet"]);
+    assert!(!String::from_utf8(quiet.stderr).unwrap().contains("warning"));
+}
+
 /// A file of a folder input that cannot be read is one error record; the
 /// run goes on. A dangling link used to stop the whole run.
 #[test]

@@ -17,7 +17,7 @@ mod input;
 mod output;
 mod resume;
 
-pub use input::{check_readable, Origin, CHUNK};
+pub use input::{survey, Origin, PassedOver, CHUNK};
 pub use resume::{is_stream, run_key, sidecar_path};
 
 use crate::application;

@@ -565,10 +565,15 @@ fn run_batch(
     if let Err(e) = distinct_files(&files) {
         return fail(&e);
     }
-    let input = Input::from_path(input);
+    let input_path = input;
+    let input = Input::from_path(input_path);
     // Before the plug-ins load and before --out or --register is touched.
-    if let Err(e) = batch::check_readable(&input) {
-        return fail(&e);
+    match batch::survey(&input) {
+        Err(e) => return fail(&e),
+        Ok(passed) if !passed.names.is_empty() => {
+            eprintln!("attest: warning: {}: {passed}", input_path.display())
+        }
+        Ok(_) => {}
     }
     let screener = match screener_with(config, isolation, opts.jobs) {
         Ok(s) => s,

@@ -233,17 +233,69 @@ fn unreadable(path: &Path) -> impl FnOnce(io::Error) -> BatchError + '_ {
     move |e| BatchError::Io(format!("input {}", path.display()), e)
 }
 
-/// Checks that `input` can be opened, before anything is written for it:
-/// a mistyped input path used to leave an empty `--out` and its sidecar
-/// behind, which then refused the corrected run as one "with other
-/// arguments". Reading opens it again; this only moves the first error
-/// ahead of the output.
-pub fn check_readable(input: &Input) -> Result<(), BatchError> {
+/// Opens `input` before anything is written for it, and names what of a
+/// folder input will not be read. A mistyped input path used to leave an
+/// empty `--out` and its sidecar behind, which then refused the corrected
+/// run as one "with other arguments"; and a `.jsonl` or `.yaml` file put
+/// in a folder input was passed over without a word. Reading opens the
+/// input again; this only moves the first error ahead of the output.
+pub fn survey(input: &Input) -> Result<PassedOver, BatchError> {
+    let mut names = Vec::new();
     match input {
-        Input::JsonLines(path) if path.as_os_str() == "-" => Ok(()),
-        Input::JsonLines(path) => File::open(path).map(drop).map_err(unreadable(path)),
-        Input::Directory(dir) => std::fs::read_dir(dir).map(drop).map_err(unreadable(dir)),
+        Input::JsonLines(path) if path.as_os_str() == "-" => {}
+        Input::JsonLines(path) => drop(File::open(path).map_err(unreadable(path))?),
+        Input::Directory(dir) => {
+            for entry in std::fs::read_dir(dir).map_err(unreadable(dir))?.flatten() {
+                if !is_application_file(&entry.path()) {
+                    let mut name = entry.file_name().to_string_lossy().into_owned();
+                    if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                        name.push('/');
+                    }
+                    names.push(name);
+                }
+            }
+        }
     }
+    names.sort();
+    Ok(PassedOver { names })
+}
+
+/// The entries of a folder input that are not applications by their
+/// names; displayed as the warning that says so.
+pub struct PassedOver {
+    pub names: Vec<String>,
+}
+
+impl std::fmt::Display for PassedOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const SHOWN: usize = 5;
+        let n = self.names.len();
+        write!(
+            f,
+            "{n} {} of the folder not read (only .toml and .json files are read): {}",
+            if n == 1 { "entry" } else { "entries" },
+            self.names
+                .iter()
+                .take(SHOWN)
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        match n.saturating_sub(SHOWN) {
+            0 => Ok(()),
+            more => write!(f, " and {more} more"),
+        }
+    }
+}
+
+/// Whether a folder input reads this entry: by its name, `.toml` or
+/// `.json` (a folder so named gives an error record, as an unreadable
+/// file does).
+fn is_application_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("toml" | "json")
+    )
 }
 
 /// The `.toml` and `.json` files of a directory input, in name order.
@@ -251,12 +303,7 @@ fn application_files(dir: &Path) -> Result<Vec<PathBuf>, BatchError> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(unreadable(dir))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("toml" | "json")
-            )
-        })
+        .filter(|p| is_application_file(p))
         .collect();
     files.sort();
     Ok(files)

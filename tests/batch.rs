@@ -637,19 +637,26 @@ fn a_directory_of_application_files_is_a_batch_input() {
     );
 }
 
+/// A folder input `apps` in a scratch folder, holding the GB-KE example
+/// as `good` and an empty sub-folder named `folder`.
+fn folder_input(name: &str, good: &str, folder: &str) -> (Scratch, PathBuf) {
+    let dir = workdir(name);
+    let apps = dir.join("apps");
+    std::fs::create_dir_all(apps.join(folder)).unwrap();
+    std::fs::copy(
+        format!("{EXAMPLES}/gb-ke-police-rifles.toml"),
+        apps.join(good),
+    )
+    .unwrap();
+    (dir, apps)
+}
+
 /// What a folder input holds besides `.toml` and `.json` files is named in
 /// a warning, not passed over without a word: a `.jsonl` of applications
 /// put there is not read, and the user must be told.
 #[test]
 fn a_folder_input_names_the_entries_it_does_not_read() {
-    let dir = workdir("passed-over");
-    let apps = dir.join("apps");
-    std::fs::create_dir_all(apps.join("old")).unwrap();
-    std::fs::copy(
-        format!("{EXAMPLES}/gb-ke-police-rifles.toml"),
-        apps.join("a.toml"),
-    )
-    .unwrap();
+    let (_dir, apps) = folder_input("passed-over", "a.toml", "old");
     generate(&apps, 2, 4);
     std::fs::write(apps.join("notes.txt"), "not an application").unwrap();
     let out = attest(&["batch", s(&apps), "--quiet"]);
@@ -672,14 +679,7 @@ fn a_folder_input_names_the_entries_it_does_not_read() {
 /// run goes on. A dangling link used to stop the whole run.
 #[test]
 fn an_unreadable_file_of_a_folder_input_is_an_error_record_and_the_rest_is_screened() {
-    let dir = workdir("unreadable");
-    let apps = dir.join("apps");
-    std::fs::create_dir_all(apps.join("b-folder.toml")).unwrap();
-    std::fs::copy(
-        format!("{EXAMPLES}/gb-ke-police-rifles.toml"),
-        apps.join("c-good.toml"),
-    )
-    .unwrap();
+    let (dir, apps) = folder_input("unreadable", "c-good.toml", "b-folder.toml");
     std::os::unix::fs::symlink(dir.join("nowhere.toml"), apps.join("a-dangling.toml")).unwrap();
     let out = attest(&["batch", s(&apps), "--quiet"]);
     assert_eq!(out.status.code(), Some(2), "invalid records: exit status 2");

@@ -319,6 +319,10 @@ enum Note {
     /// included: a byte of its data segment and a zero byte beyond it
     /// then read otherwise.
     Scribble,
+    /// By copying its finding over its data segment's `CANARY` with
+    /// `memory.copy`, which wasmtime carries out in the host rather than
+    /// in the plug-in's code.
+    Copy,
 }
 
 /// A plug-in that denies every application after its first: it "remembers"
@@ -354,6 +358,10 @@ fn remembering(note: Note) -> Wat {
             "(i32.or (i32.ne (i32.load8_u (i32.const 30000)) (i32.const 67)) (i32.load8_u (i32.const 50000)))",
             "(memory.fill (i32.const 16384) (i32.const 171) (i32.const 49152))",
         ),
+        Note::Copy => (
+            "(i32.ne (i32.load8_u (i32.const 30000)) (i32.const 67))",
+            "(memory.copy (i32.const 30000) (i32.const 12288) (i32.const 6))",
+        ),
     };
     wat.evaluate = format!(
         "(if (result i64) {seen} (then (i64.const {})) (else {note_it} (i64.const {})))",
@@ -368,7 +376,13 @@ fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application
     // Past FREEZE_AFTER applications, one instance per session is set
     // back to where it started after each application instead of being
     // replaced: no note may survive that either.
-    for note in [Note::Global, Note::Memory, Note::MemorySize, Note::Scribble] {
+    for note in [
+        Note::Global,
+        Note::Memory,
+        Note::MemorySize,
+        Note::Scribble,
+        Note::Copy,
+    ] {
         let wat = remembering(note);
         let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
         assert_eq!(screener.registry().len(), 7);
@@ -381,6 +395,41 @@ fn fresh_isolation_keeps_a_plug_in_from_carrying_state_into_the_next_application
                 "{note:?}, round {round}: {:#?}",
                 d.findings
             );
+        }
+    }
+}
+
+/// A frozen instance keeps the pages of its memory that its plug-in has
+/// not written read-only, and a rewind restores only the others
+/// (`clean_pages`): a write to a read-only page, by a store or by
+/// `memory.copy` or `memory.fill`, opens that page, which every later
+/// rewind then restores. What the plug-in has written is learned; what
+/// it only reads never is, and the test above holds that no write
+/// survives either way.
+#[test]
+fn a_rewind_restores_the_pages_a_plug_in_wrote_and_keeps_the_others_read_only() {
+    let page = |address: u64| 1u64 << (address / 4096);
+    for (note, wrote) in [
+        (Note::Memory, page(40_000)),
+        (Note::Copy, page(30_000)),
+        (Note::Scribble, (4..16).map(|p| 1u64 << p).sum()),
+    ] {
+        let wat = remembering(note);
+        let screener = Screener::new(config_with(wat.wasm(), wat.id)).unwrap();
+        let mut session = screener.session();
+        for _ in 0..FREEZE_AFTER + 3 {
+            assert_eq!(
+                session.screen(&clean_export(), None).outcome.as_str(),
+                "approve"
+            );
+        }
+        let written = test_plugin(&screener, wat.id)
+            .pages_written()
+            .expect("frozen");
+        assert_eq!(written & wrote, wrote, "{note:?}: {written:016b}");
+        if !matches!(note, Note::Scribble) {
+            // The data segment's page with its finding is only read.
+            assert_eq!(written & page(12_288), 0, "{note:?}: {written:016b}");
         }
     }
 }

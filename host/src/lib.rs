@@ -14,6 +14,7 @@
 pub mod application;
 pub mod authoring;
 pub mod batch;
+pub mod clean_pages;
 pub mod combine;
 pub mod config;
 pub mod countries;

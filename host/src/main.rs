@@ -167,7 +167,7 @@ enum Command {
         #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH)]
         register: PathBuf,
         /// Instances per application: `fresh` (nothing carries over; the
-        /// default) or `reuse` (about a third faster; trusted, pinned
+        /// default) or `reuse` (about a sixth faster; trusted, pinned
         /// modules only: see docs/security.md). Overrides the configuration.
         #[arg(long, value_enum)]
         isolation: Option<IsolationArg>,

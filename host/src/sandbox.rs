@@ -12,6 +12,7 @@
 //!
 //! Every limit is set in [`Limits`] with its default and the reason for it.
 
+use crate::clean_pages::{self, CleanPages, Written};
 use crate::manifest::{self, Manifest};
 use crate::module_cache::ModuleCache;
 use crate::reference::hex;
@@ -25,6 +26,7 @@ use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
+use wasmtime::unix::StoreExt;
 use wasmtime::{
     Config, Engine, Global, Instance, InstanceAllocationStrategy, InstancePre, Linker, Memory,
     Module, ModuleExport, PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, Val,
@@ -435,6 +437,9 @@ struct Frozen {
     memory: snapshot::Image,
     /// Each mutable global's value then, in the order of `pre.globals`.
     globals: Vec<Val>,
+    /// The pages its instances have written, which start writable in the
+    /// next ones (`clean_pages`).
+    written: Written,
 }
 
 /// A module ready to instantiate, with the exports every instance needs
@@ -486,6 +491,10 @@ impl Prepared {
 
 /// A live instance with its exports resolved.
 struct Live {
+    /// The pages of its memory kept read-only since it started frozen
+    /// (`clean_pages`). First, so that it drops first: the pages must be
+    /// writable again before the store hands the memory back to the pool.
+    clean: Option<CleanPages>,
     instance: Instance,
     store: Store<Guest>,
     memory: Memory,
@@ -521,7 +530,9 @@ impl Plugin {
         }
         if fresh && starts >= FREEZE_AFTER {
             if let Some(frozen) = self.frozen.get_or_init(|| self.freeze().ok()) {
-                return self.start(&frozen.pre, Some(frozen.input));
+                let mut live = self.start(&frozen.pre, Some(frozen.input))?;
+                live.keep_clean(&frozen.written);
+                return Ok(live);
             }
         }
         self.start(&self.pre, None)
@@ -569,6 +580,7 @@ impl Plugin {
             })
             .collect::<Result<_, _>>()?;
         let mut live = Live {
+            clean: None,
             instance,
             store,
             memory,
@@ -677,7 +689,15 @@ impl Plugin {
             input: live.input,
             memory: snapshot::Image::new(memory),
             globals: values,
+            written: Written::default(),
         })
+    }
+
+    /// The pages, one bit per 4 KiB, that its frozen instances have been
+    /// seen to write (`clean_pages`); `None` until it is frozen.
+    pub fn pages_written(&self) -> Option<u64> {
+        let frozen = self.frozen.get()?.as_ref()?;
+        Some(frozen.written.load(Ordering::Relaxed))
     }
 
     /// Sets an instance that started frozen back to the state it started
@@ -700,7 +720,15 @@ impl Plugin {
         if !live.started_frozen || live.globals.len() != frozen.globals.len() {
             return false;
         }
-        if !frozen.memory.restore(live.memory.data_mut(&mut live.store)) {
+        let touched = live.clean.as_ref().map(CleanPages::touched);
+        let memory = live.memory.data_mut(&mut live.store);
+        let restored = match touched {
+            Some(pages) => frozen
+                .memory
+                .restore_pages(memory, pages, clean_pages::PAGE),
+            None => frozen.memory.restore(memory),
+        };
+        if !restored {
             return false;
         }
         live.globals
@@ -890,6 +918,7 @@ impl Live {
         if len > capacity as usize {
             return self.write_allocated(len, write);
         }
+        self.open(ptr, len)?;
         let dst = guest_slice(&self.memory, &mut self.store, ptr, len).ok_or_else(|| {
             Fault::BadOutput(format!(
                 "attest_input gave {ptr}+{capacity}, outside memory for {len} bytes"
@@ -912,6 +941,7 @@ impl Live {
             .alloc
             .call(&mut self.store, asked)
             .map_err(|e| classify(&self.store, e))?;
+        self.open(ptr, len)?;
         let dst = guest_slice(&self.memory, &mut self.store, ptr, len).ok_or_else(|| {
             Fault::BadOutput(format!(
                 "attest_alloc returned {ptr}, outside memory for {len} bytes"
@@ -919,6 +949,34 @@ impl Live {
         })?;
         write(dst);
         Ok(ptr)
+    }
+
+    /// Keeps the pages of its memory that the plug-in has not been seen to
+    /// write read-only, so that a rewind copies only the others
+    /// (`clean_pages`). Left as it is where that cannot be done.
+    fn keep_clean(&mut self, written: &Written) {
+        let memory = self.memory.data_mut(&mut self.store);
+        let (base, len) = (memory.as_mut_ptr(), memory.len());
+        // SAFETY: the instance's own memory, not running; `clean` drops
+        // before the store, which keeps the memory mapped until then.
+        let Some(clean) = (unsafe { CleanPages::protect(base, len, written) }) else {
+            return;
+        };
+        // SAFETY: the handler only calls mprotect and touches atomics,
+        // which are async-signal-safe.
+        unsafe { self.store.set_signal_handler(clean.handler()) };
+        self.clean = Some(clean);
+    }
+
+    /// Opens the clean pages the host is about to write `len` bytes to at
+    /// `ptr`: a fault outside a call would not reach the store's handler.
+    fn open(&self, ptr: u32, len: usize) -> Result<(), Fault> {
+        match &self.clean {
+            Some(clean) if !clean.open(ptr as usize, len) => Err(Fault::BadOutput(format!(
+                "the request buffer at {ptr} could not be made writable"
+            ))),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -261,6 +261,21 @@ impl Image {
         memory[at..].fill(0);
         true
     }
+
+    /// Sets the bytes of the `page`-byte pages of `memory` whose bits are
+    /// set in `pages` to the image's, trusting the others to hold them
+    /// already (they were read-only: `clean_pages`); false, changing
+    /// nothing, when `memory` is not the image's size.
+    pub fn restore_pages(&self, memory: &mut [u8], pages: u64, page: usize) -> bool {
+        if memory.len() != self.bytes.len() {
+            return false;
+        }
+        for (first, count) in crate::clean_pages::runs(pages) {
+            let range = first * page..((first + count) * page).min(memory.len());
+            memory[range.clone()].copy_from_slice(&self.bytes[range]);
+        }
+        true
+    }
 }
 
 /// The operators through which a module's state could live outside its

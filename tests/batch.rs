@@ -1828,6 +1828,51 @@ fn an_output_file_removed_mid_run_is_rebuilt_by_the_next_run_without_duplicate_r
     );
 }
 
+/// Officers recording at the same moment into a register no one has made
+/// yet: each of them used to be able to find the file another had just
+/// created but not yet given its tables, and was refused with "not a
+/// register of Attest's", its decision unrecorded. All of them must land,
+/// in one chain.
+#[test]
+fn recordings_that_start_a_register_at_once_all_land_in_one_chain() {
+    let dir = workdir("new-at-once");
+    let register = dir.join("register.sqlite");
+    let example = format!("{EXAMPLES}/gb-ke-police-rifles.toml");
+    for round in 0..3 {
+        let _ = std::fs::remove_file(&register);
+        let officers: Vec<_> = (0..6)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_attest"))
+                    .args(["screen", "--record", "--register", s(&register), &example])
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("attest runs")
+            })
+            .collect();
+        for officer in officers {
+            let done = officer.wait_with_output().unwrap();
+            assert!(
+                done.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&done.stderr)
+            );
+        }
+        let count = register_count(&register);
+        assert!(
+            count.contains("6 records, chain intact"),
+            "round {round}: {count}"
+        );
+    }
+    // Each register is built under another name first; none is left.
+    let left: Vec<_> = std::fs::read_dir(&*dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".new-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 #[test]
 fn a_register_locked_by_another_process_is_waited_for() {
     let dir = workdir("locked");

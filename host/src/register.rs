@@ -178,25 +178,18 @@ impl Register {
     /// emptied to 0 bytes would otherwise start a new chain unnoticed, and
     /// another application's database would get our tables.
     pub fn open(path: &Path) -> Result<Register, RegisterError> {
-        let existed = path.exists();
-        let conn = connect(path, OpenFlags::SQLITE_OPEN_CREATE)?;
-        if existed {
-            require_records(&conn, path)?;
+        if !path.exists() {
+            create(path)?;
         }
-        // Records are about 5 KB (the canonical application and its
-        // decision): with SQLite's default 4 KiB pages each spilled onto
-        // overflow pages, written one system call each. 64 KiB pages, the
-        // largest, hold a dozen records: `attest batch --record` of 20,000
-        // applications 0.785 -> 0.61 s (medians of four rounds), and a 7%
-        // smaller file. The size only takes on a new file; a register
-        // made before keeps its pages and works as it did.
-        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        let conn = connect(path, OpenFlags::empty())?;
+        require_records(&conn, path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Indexes and triggers added since a register was made.
         conn.execute_batch(SCHEMA)?;
-        // A new register, or one from before the format was kept: both
-        // are format 1 (a register of another format was refused above).
-        // Written only then, not on every open.
+        // A register from before the format was kept is format 1 (one of
+        // another format was refused above). Written only then, not on
+        // every open.
         if format_of(&conn, path)? != FORMAT {
             conn.pragma_update(None, "user_version", FORMAT)?;
             conn.pragma_update(None, "application_id", APPLICATION_ID)?;
@@ -468,6 +461,62 @@ impl Register {
             Ok(true)
         })?;
         Ok(entries)
+    }
+}
+
+/// Makes a new, empty register at `path`, which appears there complete or
+/// not at all. It is built beside it under another name and linked into
+/// place, which fails if `path` exists by then: officers recording at the
+/// same moment into a register no one had made could otherwise find the
+/// file another had just created but not yet given its tables, and be
+/// refused as "not a register". The first link wins; the others open it.
+fn create(path: &Path) -> Result<(), RegisterError> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let building = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let named = |e: &dyn fmt::Display| RegisterError(format!("{}: {e}", path.display()));
+    let _ = std::fs::remove_file(&building);
+    let built = (|| -> Result<(), RegisterError> {
+        let conn = connect(&building, OpenFlags::SQLITE_OPEN_CREATE)?;
+        // Records are about 5 KB (the canonical application and its
+        // decision): with SQLite's default 4 KiB pages each spilled onto
+        // overflow pages, written one system call each. 64 KiB pages, the
+        // largest, hold a dozen records: `attest batch --record` of 20,000
+        // applications 0.785 -> 0.61 s (medians of four rounds), and a 7%
+        // smaller file. The size only takes on a new file; a register
+        // made before keeps its pages and works as it did.
+        conn.pragma_update(None, "page_size", PAGE_SIZE)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.execute_batch(SCHEMA)?;
+        conn.pragma_update(None, "user_version", FORMAT)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
+        // Closing the only connection checkpoints the WAL into the file
+        // and removes it, so the one file is the whole register.
+        conn.close().map_err(|(_, e)| named(&e))
+    })();
+    let linked = built.and_then(|()| {
+        match std::fs::hard_link(&building, path) {
+            Ok(()) => Ok(()),
+            // Another creator linked theirs first.
+            Err(_) if path.exists() => return Ok(()),
+            // A file system without hard links (FAT, some network and
+            // FUSE mounts): renamed instead, which leaves the moment
+            // between looking and renaming open to a second creator.
+            Err(_) => std::fs::rename(&building, path),
+        }
+        .and_then(|()| sync_folder(path))
+        .map_err(|e| named(&format!("could not create the register: {e}")))
+    });
+    let _ = std::fs::remove_file(&building);
+    linked
+}
+
+/// Makes a file's new name durable: without this a power cut just after
+/// a register was made could leave its records written and its name gone.
+fn sync_folder(path: &Path) -> std::io::Result<()> {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => std::fs::File::open(folder)?.sync_all(),
+        _ => std::fs::File::open(".")?.sync_all(),
     }
 }
 

@@ -343,7 +343,7 @@ fn running(args: &[&str], out: &Path, lines: usize) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let started = Instant::now();
@@ -509,6 +509,88 @@ fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_record
     let verify = attest(&["register", "verify", "--register", s(register)]);
     let text = String::from_utf8_lossy(&verify.stdout);
     assert!(text.contains("4000 records, chain intact"), "{text}");
+}
+
+/// Ctrl-C during a recorded batch: the run writes and records what it has
+/// screened, ends its output on a whole line, says how far it got and how
+/// to go on, and exits as a shell expects of a process stopped by SIGINT.
+/// It used to die where it stood, saying nothing.
+#[cfg(unix)]
+#[test]
+fn a_batch_stopped_by_ctrl_c_says_how_far_it_got_and_resumes_byte_identical() {
+    let run = Killable::new("ctrl-c", 4000, 22);
+    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let args = run.args();
+    let child = running(&args, out, 300);
+    // SAFETY: signals a child process of this test, which it waits for.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let stopped = child.wait_with_output().unwrap();
+    let said = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(130), "{said}");
+
+    let written = std::fs::read(out).unwrap();
+    let lines = written.iter().filter(|&&c| c == b'\n').count();
+    assert!(lines < 4000, "stopped before the end ({lines} lines)");
+    assert_eq!(
+        written.last(),
+        Some(&b'\n'),
+        "the output ends on a whole line"
+    );
+    assert_eq!(written[..], std::fs::read(full).unwrap()[..written.len()]);
+    assert!(
+        said.contains(&format!(
+            "attest: stopped by Ctrl-C (SIGINT) after the first {lines} records, all written \
+             and recorded; run the same command again to resume after them"
+        )),
+        "{said}"
+    );
+    assert!(register_count(register).contains(&format!("{lines} records, chain intact")));
+
+    let resumed = attest(&args);
+    assert!(resumed.status.success());
+    assert!(std::fs::read(out).unwrap() == std::fs::read(full).unwrap());
+    assert!(register_count(register).contains("4000 records, chain intact"));
+}
+
+/// A disk that fills up mid-run, made here by a limit on file size (a
+/// write fails with EFBIG, as it would with ENOSPC): the run stops saying
+/// what failed, how far it got and how to go on, and the same command
+/// once there is room ends with the uninterrupted run's bytes.
+#[cfg(unix)]
+#[test]
+fn a_batch_whose_disk_fills_up_says_how_far_it_got_and_resumes_byte_identical() {
+    let run = Killable::new("disk-full", 3000, 23);
+    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let args = run.args();
+    // 2 MB of the 8 MB of decisions; SIGXFSZ ignored so that the write
+    // fails instead of the process being killed.
+    let limited = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 4000; exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&limited.stderr);
+    assert_eq!(limited.status.code(), Some(1), "{said}");
+    // The register, with the application and the decision in each
+    // record, outgrows the output and reaches the limit first.
+    assert!(said.contains("decision register: disk I/O error"), "{said}");
+    assert!(
+        said.contains("records are done; once that is put right, run the same command again"),
+        "{said}"
+    );
+    let written = std::fs::metadata(out).unwrap().len();
+    assert!(written > 0 && written < std::fs::metadata(full).unwrap().len());
+
+    let resumed = attest(&args);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(std::fs::read(out).unwrap() == std::fs::read(full).unwrap());
+    assert!(register_count(register).contains("3000 records, chain intact"));
 }
 
 #[test]

@@ -14,6 +14,7 @@
 //!   append to the wrong file.
 
 mod input;
+pub mod interruption;
 mod output;
 mod resume;
 
@@ -146,6 +147,9 @@ pub struct Summary {
     /// Decisions the register already held from the same run (the same
     /// arguments, configuration and data): not appended again.
     pub already_recorded: u64,
+    /// The signal that stopped the run before the end of its input
+    /// (`interruption`); what was screened before it is written.
+    pub stopped: Option<interruption::Stop>,
 }
 
 impl Summary {
@@ -194,6 +198,12 @@ pub enum BatchError {
     NotResumable(String),
     /// The input cannot be JSON Lines at all.
     Input(String),
+    /// Writing or recording failed part-way (a full disk, say) after
+    /// `done` records had been written to a resumable output.
+    Resumable {
+        cause: Box<BatchError>,
+        done: u64,
+    },
 }
 
 impl fmt::Display for BatchError {
@@ -201,6 +211,11 @@ impl fmt::Display for BatchError {
         match self {
             BatchError::Io(what, e) => write!(f, "{what}: {e}"),
             BatchError::NotResumable(m) | BatchError::Input(m) => f.write_str(m),
+            BatchError::Resumable { cause, done } => write!(
+                f,
+                "{cause}\nthe first {done} records are done; once that is put right, run the \
+                 same command again to resume after them"
+            ),
         }
     }
 }
@@ -407,12 +422,13 @@ pub fn run(
     std::thread::scope(|scope| -> Result<(), BatchError> {
         // The reader owns the sender: when it finishes, the channel closes
         // and the workers stop.
-        let reader = scope.spawn(move || -> Result<(), BatchError> {
+        let reader = scope.spawn(move || -> Result<Option<interruption::Stop>, BatchError> {
             let mut index = 0u64;
             // When resuming, the last record done is read again, to be
             // held against the output's last line, and not screened.
             let mut witness = resume;
             let mut changed = None;
+            let mut stopped = None;
             let reread = u64::from(witness.is_some());
             input::read_chunks(input, skip - reread, inputs, |mut chunk| {
                 if let Some((out, done, last_line)) = witness.take() {
@@ -427,17 +443,22 @@ pub fn run(
                         return true;
                     }
                 }
-                let sent = !stop.load(Ordering::Relaxed) && job_tx.send((index, chunk)).is_ok();
+                stopped = interruption::caught();
+                let sent = stopped.is_none()
+                    && !stop.load(Ordering::Relaxed)
+                    && job_tx.send((index, chunk)).is_ok();
                 index += 1;
                 sent
             })?;
             match (changed, witness) {
                 (Some(e), _) => Err(e),
+                // Stopped while still skipping what was done before.
+                (None, _) if stopped.is_some() => Ok(stopped),
                 (None, Some((out, done, _))) => Err(resume::changed_input(
                     out,
                     &format!("it holds {done} records, the input fewer"),
                 )),
-                (None, None) => Ok(()),
+                (None, None) => Ok(None),
             }
         });
         for _ in 0..jobs {
@@ -482,12 +503,18 @@ pub fn run(
             }
         }
         if let Some(e) = failure {
-            return Err(e);
+            return Err(match output {
+                Output::File(path) if !is_stream(path) => BatchError::Resumable {
+                    cause: Box::new(e),
+                    done: seq,
+                },
+                _ => e,
+            });
         }
         writer.flush().map_err(io_err(output.name()))?;
         match reader.join() {
             Ok(Err(e)) => read_error = Some(e),
-            Ok(Ok(())) => {}
+            Ok(Ok(stopped)) => summary.stopped = stopped,
             Err(_) => {
                 read_error = Some(BatchError::NotResumable(
                     "input reader stopped unexpectedly".into(),

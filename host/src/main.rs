@@ -122,9 +122,11 @@ enum Command {
     /// standard input) or a folder of .toml/.json files. Decisions are
     /// written one per line in input order (an invalid record becomes an
     /// error record with its line and field paths, and the run goes on).
-    /// Screens on all cores with flat memory. With --out, an interrupted
-    /// run restarted with the same arguments resumes where it stopped and
-    /// ends byte-identical to an uninterrupted one.
+    /// Screens on all cores with flat memory. Ctrl-C stops it after
+    /// writing what it has screened. With --out, an interrupted run
+    /// (Ctrl-C, kill, power loss) restarted with the same arguments
+    /// resumes where it stopped and ends byte-identical to an
+    /// uninterrupted one.
     ///
     /// Example, "which licences does the new embargo hit":
     ///   attest register export > past.jsonl
@@ -584,11 +586,31 @@ fn run_batch(
         Err(code) => return code,
     };
     let output = out.clone().map_or(Output::Stdout, Output::File);
+    batch::interruption::catch();
     let summary = match batch::run(&screener, &input, &output, opts, register.as_mut()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
     };
     eprintln!("{summary}");
+    if let Some(stop) = summary.stopped {
+        let done = summary.resumed + summary.screened;
+        let recorded = if register.is_some() {
+            " and recorded"
+        } else {
+            ""
+        };
+        let next = match &output {
+            Output::File(path) if !batch::is_stream(path) => {
+                "run the same command again to resume after them"
+            }
+            _ => "standard output cannot be resumed (--out FILE can)",
+        };
+        eprintln!(
+            "attest: stopped by {} after the first {done} records, all written{recorded}; {next}",
+            stop.name()
+        );
+        return ExitCode::from(stop.exit_status());
+    }
     if let (Some((baseline, changes)), Some(out)) = (report, out) {
         let code = diff(&baseline, &out, changes.as_deref());
         if code != ExitCode::SUCCESS {

@@ -1622,12 +1622,20 @@ fn screen_record_and_register_export_and_show_round_trip() {
         s(&register),
     ]);
     let text = String::from_utf8_lossy(&show.stdout);
-    assert_eq!(text.lines().count(), 2, "{text}");
+    let records: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(records.len(), 2, "{text}");
     assert!(
-        text.lines()
+        records
+            .iter()
             .all(|l| l.contains("deny as of 2026-10-02  (4 findings)  hash ")),
         "{text}"
     );
+    // Under each record, what it found, with the article behind it.
+    let embargo = "    deny: [UNSC S/RES/2270 (2016)] Destination KP is under the UN arms \
+                   embargo of S/RES/2270 (2016), scope: all end users; covers ammunition \
+                   (ATT Art. 3) (rule att.6-1.un-arms-embargo)";
+    assert_eq!(text.matches(embargo).count(), 2, "{text}");
+    assert_eq!(text.lines().count(), 2 + 2 * 4, "{text}");
     let exported = dir.join("export.jsonl");
     assert!(attest(&[
         "register",

@@ -272,7 +272,7 @@ enum RegisterCommand {
         #[arg(long, value_name = "CONFIG")]
         with: Vec<PathBuf>,
     },
-    /// Print one application's history: every decision recorded for it.
+    /// Print one application's history: every decision recorded for it, with what each found
     Show {
         /// The application's id, as in its `id` field
         application: String,

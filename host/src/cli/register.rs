@@ -159,12 +159,44 @@ pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> Exit
                             e.hash.get(..16).unwrap_or(&e.hash)
                         ),
                     }
+                    if let OutputFormat::Text = format {
+                        for line in findings_in_brief(&decision) {
+                            say!("    {line}");
+                        }
+                    }
                 }
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),
         },
     }
+}
+
+/// A recorded decision's findings, one line each, as the history lists
+/// them: what each decision found is what an officer compares between
+/// them. A finding raised alike for several states of one transfer is
+/// listed once.
+fn findings_in_brief(decision: &serde_json::Value) -> Vec<String> {
+    let text = |f: &serde_json::Value, key: &str| f[key].as_str().unwrap_or("?").to_string();
+    let mut lines: Vec<String> = Vec::new();
+    for f in decision["findings"].as_array().into_iter().flatten() {
+        let binding = match f["binding"].as_bool() {
+            Some(false) => " [not binding]",
+            _ => "",
+        };
+        let line = format!(
+            "{}: [{} {}]{binding} {} (rule {})",
+            text(f, "effect"),
+            text(f, "instrument"),
+            text(f, "article"),
+            text(f, "message"),
+            text(f, "rule"),
+        );
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
 /// Records asked for on the command line.

@@ -468,6 +468,26 @@ impl Killable {
         }
     }
 
+    /// Runs the same command again and holds it to resuming: success, the
+    /// uninterrupted run's bytes, and a register of `count` records, each
+    /// once, in one intact chain.
+    #[track_caller]
+    fn resumes_to_the_uninterrupted_run(&self, count: u64) {
+        let resumed = attest(&self.args());
+        let said = String::from_utf8_lossy(&resumed.stderr);
+        assert!(resumed.status.success(), "{said}");
+        assert!(said.contains("already done, resumed after them"), "{said}");
+        assert!(
+            std::fs::read(&self.out).unwrap() == std::fs::read(&self.full).unwrap(),
+            "resumed output differs from an uninterrupted run"
+        );
+        let verified = register_count(&self.register);
+        assert!(
+            verified.contains(&format!("{count} records, chain intact")),
+            "{verified}"
+        );
+    }
+
     /// `batch APPS --out OUT --record --register REGISTER`.
     fn args(&self) -> [&str; 7] {
         [
@@ -485,7 +505,7 @@ impl Killable {
 #[test]
 fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_records_each_once() {
     let run = Killable::new("resume", 4000, 21);
-    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let out = &run.out;
     let args = run.args();
     kill_midway(&args, out, 300);
     let partial = std::fs::read(out)
@@ -494,21 +514,7 @@ fn a_killed_batch_resumed_with_the_same_arguments_ends_byte_identical_and_record
         .filter(|&&c| c == b'\n')
         .count();
     assert!(partial < 4000, "killed before the end ({partial} lines)");
-    let resumed = attest(&args);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert!(String::from_utf8_lossy(&resumed.stderr).contains("already done, resumed after them"));
-    assert!(
-        std::fs::read(out).unwrap() == std::fs::read(full).unwrap(),
-        "resumed output differs from an uninterrupted run"
-    );
-
-    let verify = attest(&["register", "verify", "--register", s(register)]);
-    let text = String::from_utf8_lossy(&verify.stdout);
-    assert!(text.contains("4000 records, chain intact"), "{text}");
+    run.resumes_to_the_uninterrupted_run(4000);
 }
 
 /// Ctrl-C during a recorded batch: the run writes and records what it has
@@ -546,10 +552,7 @@ fn a_batch_stopped_by_ctrl_c_says_how_far_it_got_and_resumes_byte_identical() {
     );
     assert!(register_count(register).contains(&format!("{lines} records, chain intact")));
 
-    let resumed = attest(&args);
-    assert!(resumed.status.success());
-    assert!(std::fs::read(out).unwrap() == std::fs::read(full).unwrap());
-    assert!(register_count(register).contains("4000 records, chain intact"));
+    run.resumes_to_the_uninterrupted_run(4000);
 }
 
 /// A disk that fills up mid-run, made here by a limit on file size (a
@@ -560,7 +563,7 @@ fn a_batch_stopped_by_ctrl_c_says_how_far_it_got_and_resumes_byte_identical() {
 #[test]
 fn a_batch_whose_disk_fills_up_says_how_far_it_got_and_resumes_byte_identical() {
     let run = Killable::new("disk-full", 3000, 23);
-    let (out, full, register) = (&run.out, &run.full, &run.register);
+    let (out, full) = (&run.out, &run.full);
     let args = run.args();
     // 2 MB of the 8 MB of decisions; SIGXFSZ ignored so that the write
     // fails instead of the process being killed.
@@ -583,14 +586,7 @@ fn a_batch_whose_disk_fills_up_says_how_far_it_got_and_resumes_byte_identical() 
     let written = std::fs::metadata(out).unwrap().len();
     assert!(written > 0 && written < std::fs::metadata(full).unwrap().len());
 
-    let resumed = attest(&args);
-    assert!(
-        resumed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&resumed.stderr)
-    );
-    assert!(std::fs::read(out).unwrap() == std::fs::read(full).unwrap());
-    assert!(register_count(register).contains("3000 records, chain intact"));
+    run.resumes_to_the_uninterrupted_run(3000);
 }
 
 #[test]

@@ -1959,6 +1959,57 @@ fn recordings_that_start_a_register_at_once_all_land_in_one_chain() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// A backup taken while a batch records: a register in its own right,
+/// whose chain verifies, holding the records of that moment; the batch
+/// goes on and records everything. A backup never overwrites a file.
+#[test]
+fn a_register_backed_up_while_a_batch_records_is_a_whole_register() {
+    let run = Killable::new("backup", 4000, 24);
+    let backup = run.out.with_file_name("backup.sqlite");
+    let recording = running(&run.args(), &run.out, 1000);
+    let taken = attest(&[
+        "register",
+        "backup",
+        s(&backup),
+        "--register",
+        s(&run.register),
+    ]);
+    let said = String::from_utf8_lossy(&taken.stdout);
+    assert!(
+        taken.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&taken.stderr)
+    );
+    assert!(recording.wait_with_output().unwrap().status.success());
+
+    let in_backup = register_count(&backup);
+    let records: u64 = in_backup
+        .split_once(": ")
+        .and_then(|(_, rest)| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{in_backup}"));
+    assert!(
+        (1..4000).contains(&records) && in_backup.contains("records, chain intact"),
+        "taken mid-run: {in_backup}"
+    );
+    assert!(said.contains(&format!(
+        "backed up to {}: {records} records, chain intact; head ",
+        s(&backup)
+    )));
+    assert!(register_count(&run.register).contains("4000 records, chain intact"));
+
+    let again = attest(&[
+        "register",
+        "backup",
+        s(&backup),
+        "--register",
+        s(&run.register),
+    ]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("a file is already there"));
+    assert!(register_count(&backup).contains(&format!("{records} records, chain intact")));
+}
+
 #[test]
 fn a_register_locked_by_another_process_is_waited_for() {
     let dir = workdir("locked");

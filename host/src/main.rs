@@ -204,7 +204,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// The decision register: verify its hash chain, export, show history.
+    /// The decision register: verify its hash chain, export, reproduce, back up, show history.
     Register {
         /// The decision register file.
         #[arg(long, value_name = "PATH", default_value = register::DEFAULT_PATH, global = true)]
@@ -271,6 +271,14 @@ enum RegisterCommand {
         /// configurations
         #[arg(long, value_name = "CONFIG")]
         with: Vec<PathBuf>,
+    },
+    /// Copy the register to FILE (which must not exist yet) as it stands at
+    /// one moment, even while others record, and verify the copy. Copy
+    /// the file itself only when no run is recording
+    Backup {
+        /// Where the copy goes: a new file
+        #[arg(value_name = "FILE")]
+        to: PathBuf,
     },
     /// Print one application's history: every decision recorded for it, with what each found
     Show {

@@ -362,6 +362,34 @@ impl Register {
         Ok(())
     }
 
+    /// Writes a copy of the register to `to`, a file that must not exist:
+    /// the register as it stood at one moment, however many runs are
+    /// recording meanwhile. Copying the file itself while a run records
+    /// can catch it half-written, or leave out the records still in its
+    /// write-ahead log (`-wal`). The copy is a register like any other,
+    /// with its unused pages left out, and appears complete or not at all.
+    pub fn backup(&self, to: &Path) -> Result<(), RegisterError> {
+        let refused = |why: &str| Err(RegisterError(format!("{}: {why}", to.display())));
+        if to.exists() {
+            return refused("a file is already there; the backup writes only a new file");
+        }
+        let placed = put_in_place(to, |building| {
+            let Some(name) = building.to_str() else {
+                return refused("the backup's path must be UTF-8 for SQLite");
+            };
+            // One read transaction: the snapshot of that moment, while
+            // writers go on appending to the log.
+            self.conn.execute("VACUUM INTO ?1", [name])?;
+            Ok(())
+        })?;
+        match placed {
+            Placed::Built => Ok(()),
+            Placed::Found => {
+                refused("a file appeared there meanwhile; the backup was not put in place")
+            }
+        }
+    }
+
     /// Walks the chain from the first record and reports the first that
     /// was altered (its hash does not match its fields), deleted (a gap in
     /// the sequence) or moved (it does not chain to its predecessor).
@@ -464,19 +492,14 @@ impl Register {
     }
 }
 
-/// Makes a new, empty register at `path`, which appears there complete or
-/// not at all. It is built beside it under another name and linked into
-/// place, which fails if `path` exists by then: officers recording at the
-/// same moment into a register no one had made could otherwise find the
-/// file another had just created but not yet given its tables, and be
-/// refused as "not a register". The first link wins; the others open it.
+/// Makes a new, empty register at `path`. Officers recording at the same
+/// moment into a register no one had made could otherwise find the file
+/// another had just created but not yet given its tables, and be refused
+/// as "not a register": the first to put theirs in place wins, and the
+/// others open it.
 fn create(path: &Path) -> Result<(), RegisterError> {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let building = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
-    let named = |e: &dyn fmt::Display| RegisterError(format!("{}: {e}", path.display()));
-    let _ = std::fs::remove_file(&building);
-    let built = (|| -> Result<(), RegisterError> {
-        let conn = connect(&building, OpenFlags::SQLITE_OPEN_CREATE)?;
+    put_in_place(path, |building| {
+        let conn = connect(building, OpenFlags::SQLITE_OPEN_CREATE)?;
         // Records are about 5 KB (the canonical application and its
         // decision): with SQLite's default 4 KiB pages each spilled onto
         // overflow pages, written one system call each. 64 KiB pages, the
@@ -492,23 +515,49 @@ fn create(path: &Path) -> Result<(), RegisterError> {
         conn.pragma_update(None, "application_id", APPLICATION_ID)?;
         // Closing the only connection checkpoints the WAL into the file
         // and removes it, so the one file is the whole register.
-        conn.close().map_err(|(_, e)| named(&e))
-    })();
-    let linked = built.and_then(|()| {
-        match std::fs::hard_link(&building, path) {
-            Ok(()) => Ok(()),
-            // Another creator linked theirs first.
-            Err(_) if path.exists() => return Ok(()),
-            // A file system without hard links (FAT, some network and
-            // FUSE mounts): renamed instead, which leaves the moment
-            // between looking and renaming open to a second creator.
-            Err(_) => std::fs::rename(&building, path),
-        }
-        .and_then(|()| sync_folder(path))
-        .map_err(|e| named(&format!("could not create the register: {e}")))
+        conn.close()
+            .map_err(|(_, e)| RegisterError(format!("{}: {e}", building.display())))
+    })
+    .map(|_| ())
+}
+
+/// Whether [`put_in_place`] put the file built there, or found one.
+#[derive(Debug, PartialEq, Eq)]
+enum Placed {
+    Built,
+    Found,
+}
+
+/// Makes the file at `path` appear complete or not at all: `build` writes
+/// it beside `path` under another name, which is then linked to `path`,
+/// which fails if a file is there by then (made meanwhile by another
+/// process, say). The name built under is removed in every case.
+fn put_in_place(
+    path: &Path,
+    build: impl FnOnce(&Path) -> Result<(), RegisterError>,
+) -> Result<Placed, RegisterError> {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let building = path.with_file_name(format!(".{name}.new-{}", std::process::id()));
+    let _ = std::fs::remove_file(&building);
+    let placed = build(&building).and_then(|()| {
+        // Durable before it has its name: a power cut must not leave a
+        // name on a file whose contents never reached the disk.
+        std::fs::File::open(&building)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| match std::fs::hard_link(&building, path) {
+                Ok(()) => sync_folder(path).map(|()| Placed::Built),
+                Err(_) if path.exists() => Ok(Placed::Found),
+                // A file system without hard links (FAT, some network and
+                // FUSE mounts): renamed instead, which leaves the moment
+                // between looking and renaming open to a second process.
+                Err(_) => std::fs::rename(&building, path)
+                    .and_then(|()| sync_folder(path))
+                    .map(|()| Placed::Built),
+            })
+            .map_err(|e| RegisterError(format!("{}: {e}", path.display())))
     });
     let _ = std::fs::remove_file(&building);
-    linked
+    placed
 }
 
 /// Makes a file's new name durable: without this a power cut just after

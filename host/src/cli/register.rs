@@ -1,5 +1,6 @@
 //! `attest register`: verify the hash chain, export the applications,
-//! reproduce recorded decisions, show one application's history.
+//! reproduce recorded decisions, back the register up, show one
+//! application's history.
 
 use super::files::distinct_files;
 use crate::{count, fail, screener, OutputFormat, RegisterCommand};
@@ -125,6 +126,40 @@ pub fn run(config: Option<&Path>, path: &Path, command: RegisterCommand) -> Exit
             configs.extend(with.iter().map(|p| Some(p.as_path())));
             match wanted {
                 Ok(wanted) => reproduce(&configs, &register, &wanted, &mut progress),
+                Err(e) => fail(&e),
+            }
+        }
+        RegisterCommand::Backup { to } => {
+            if let Err(e) = distinct_files(&[("--register", path), ("FILE", &to)]) {
+                return fail(&e);
+            }
+            if let Err(e) = register.backup(&to) {
+                return fail(&e);
+            }
+            // The copy is checked as `verify` checks a register: a backup
+            // is only worth keeping if it reads back.
+            let verified = Register::open_existing(&to).and_then(|copy| copy.verify(&mut progress));
+            progress.finish();
+            match verified {
+                Ok(Verification::Intact { records, head }) => {
+                    say!(
+                        "{}: backed up to {}: {}, chain intact; head {head}",
+                        path.display(),
+                        to.display(),
+                        count(records, "record")
+                    );
+                    ExitCode::SUCCESS
+                }
+                // Kept all the same: a damaged register is evidence too.
+                Ok(Verification::Broken { seq, reason }) => {
+                    say!(
+                        "{}: backed up to {}, and the copy fails verification as the register \
+                         does: record {seq}: {reason}",
+                        path.display(),
+                        to.display()
+                    );
+                    ExitCode::from(3)
+                }
                 Err(e) => fail(&e),
             }
         }

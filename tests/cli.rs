@@ -236,6 +236,40 @@ fn text_output_groups_findings_by_outcome_with_citations() {
         text.contains("No policy configured for: KP import"),
         "{text}"
     );
+    // How firm the data is, and that the screening date (2026-10-02) is
+    // before the compilation: nothing to warn of.
+    assert!(
+        text.contains(
+            "\nReference data: 7 sets, compiled 2026-11-26 (treaty-parties undated); \
+             29 of 320 entries marked unverified by their sources\n"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("The screening date"), "{text}");
+}
+
+/// An officer screening past the date the data was compiled is told that
+/// what changed since is not in it; a past date is not warned of.
+#[test]
+fn text_output_says_when_the_screening_date_is_past_the_data() {
+    let screen = |as_of: &str| {
+        let out = attest(&[
+            "screen",
+            &example("xa-kp-ammunition.toml"),
+            "--as-of",
+            as_of,
+        ]);
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let later = screen("2031-01-01");
+    assert!(
+        later.contains(
+            "\nThe screening date 2031-01-01 is after 2026-11-26: embargoes imposed, renewed \
+             or lifted since are not in the data.\n"
+        ),
+        "{later}"
+    );
+    assert!(!screen("2026-11-26").contains("The screening date"));
 }
 
 /// Runs `screen` on a broken variant of the clean example; returns stderr.

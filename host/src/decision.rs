@@ -336,8 +336,51 @@ impl Decision {
                 .collect();
             let _ = writeln!(s, "\nNo policy configured for: {}", list.join(", "));
         }
+        let _ = write!(
+            s,
+            "\n{}",
+            data_in_brief(&self.provenance.data.sets, &self.as_of)
+        );
         s
     }
+}
+
+/// How firm the decision's reference data is, for the officer: when the
+/// sets were compiled, how many entries their sources mark unverified,
+/// and whether the screening date is past the compilation, when what
+/// changed since (an embargo imposed, renewed or lifted) is not in it.
+/// The record has the same per set (`provenance.data_sets`).
+fn data_in_brief(sets: &[DataSet], as_of: &str) -> String {
+    let mut dates: Vec<&str> = sets.iter().filter_map(|d| d.compiled.as_deref()).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let undated: Vec<&str> = sets
+        .iter()
+        .filter(|d| d.compiled.is_none())
+        .map(|d| d.name.as_str())
+        .collect();
+    let entries: usize = sets.iter().map(|d| d.entries).sum();
+    let unverified: usize = sets.iter().map(|d| d.unverified).sum();
+    let mut s = format!("Reference data: {} sets", sets.len());
+    if !dates.is_empty() {
+        let _ = write!(s, ", compiled {}", dates.join(", "));
+    }
+    if !undated.is_empty() {
+        let _ = write!(s, " ({} undated)", undated.join(", "));
+    }
+    let _ = writeln!(
+        s,
+        "; {unverified} of {entries} entries marked unverified by their sources"
+    );
+    // Dates are YYYY-MM-DD, which order as text.
+    if let Some(oldest) = dates.first().filter(|&&d| d < as_of) {
+        let _ = writeln!(
+            s,
+            "The screening date {as_of} is after {oldest}: embargoes imposed, renewed or lifted \
+             since are not in the data."
+        );
+    }
+    s
 }
 
 /// Findings that differ only in the evaluation that raised them, once

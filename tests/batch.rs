@@ -1507,6 +1507,20 @@ fn removing_the_newest_records_is_detected_against_a_kept_head() {
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         (out.status.code(), text)
     };
+    // A head cut short in the copying matches no record; it used to be
+    // reported as records removed. It is refused as no head hash.
+    let cut = attest(&[
+        "register",
+        "verify",
+        "--register",
+        s(&register),
+        "--head",
+        &at_five[..63],
+    ]);
+    assert_eq!(cut.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&cut.stderr).contains(
+        "a head hash is 64 hexadecimal digits, as verify prints it; found 63 characters"
+    ));
     let (code, text) = kept(&at_five.to_uppercase());
     assert_eq!(code, Some(0), "{text}");
     assert!(

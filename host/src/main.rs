@@ -238,7 +238,7 @@ enum RegisterCommand {
     Verify {
         /// A head hash printed by an earlier verify (kept in a case file or
         /// a log): also check that every record it covered is still there
-        #[arg(long, value_name = "HASH")]
+        #[arg(long, value_name = "HASH", value_parser = parse_head)]
         head: Option<String>,
     },
     /// Write the recorded applications as JSON Lines, for re-evaluation:
@@ -427,6 +427,20 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
         Ok(n) if n > MAX_JOBS => Err(format!("at most {MAX_JOBS} workers")),
         Ok(n) => Ok(n),
         Err(_) => Err(format!("expected a number of workers, found \"{s}\"")),
+    }
+}
+
+/// A head hash must be one before it is looked for: a truncated or
+/// mistyped one matches no record, which `verify` would report as
+/// records removed.
+fn parse_head(s: &str) -> Result<String, String> {
+    let hash = s.trim();
+    match hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        true => Ok(hash.to_string()),
+        false => Err(format!(
+            "a head hash is 64 hexadecimal digits, as verify prints it; found {} characters",
+            hash.chars().count()
+        )),
     }
 }
 

@@ -204,7 +204,13 @@ fn a_line_that_is_not_utf8_becomes_an_error_record_and_blank_lines_and_a_bom_are
     );
     assert_eq!(written[1]["line"], 3);
     let message = written[1]["problems"][0]["message"].as_str().unwrap();
-    assert!(message.contains("utf-8"), "{message}");
+    // Where, so that it can be found, and what it most likely is.
+    assert_eq!(
+        message,
+        "not a valid JSON document: not UTF-8 at line 1, column 8 (byte 0xFF, after \
+         \"{\\\"id\\\":\\\"\"): text in another encoding, such as Latin-1 or Windows-1252; \
+         save it as UTF-8"
+    );
     for (i, n) in [(0, 0u64), (2, 1), (3, 2)] {
         let alone = screener().screen(&workload::application(5, n), None);
         assert_eq!(

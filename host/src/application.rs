@@ -147,8 +147,31 @@ pub fn parse_bytes(bytes: &[u8], format: Format, strict: bool) -> Result<Parsed,
     if let Some(problem) = utf16(bytes) {
         return Err(document_error(format.name(), problem));
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| document_error(format.name(), e))?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| document_error(format.name(), not_utf8(bytes, e.valid_up_to())))?;
     parse(text, format, strict)
+}
+
+/// Where text stops being UTF-8, said so that it can be found: line,
+/// column and the text just before it. Such a file is nearly always in
+/// an 8-bit encoding (an accented name exported by a spreadsheet), which
+/// the byte alone, "invalid utf-8 sequence of 1 bytes from index 147",
+/// does not tell.
+fn not_utf8(bytes: &[u8], valid_up_to: usize) -> String {
+    // Valid up to there by definition.
+    let before = std::str::from_utf8(&bytes[..valid_up_to]).unwrap_or_default();
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = before.matches('\n').count() + 1;
+    let column = before[line_start..].chars().count() + 1;
+    let lead: String = {
+        let tail: Vec<char> = before[line_start..].chars().rev().take(20).collect();
+        tail.into_iter().rev().collect()
+    };
+    let byte = bytes.get(valid_up_to).copied().unwrap_or_default();
+    format!(
+        "not UTF-8 at line {line}, column {column} (byte 0x{byte:02X}, after {lead:?}): text in \
+         another encoding, such as Latin-1 or Windows-1252; save it as UTF-8"
+    )
 }
 
 /// What is wrong with UTF-16 text, told by its byte order mark: Windows

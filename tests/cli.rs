@@ -15,6 +15,25 @@ fn attest(args: &[&str]) -> Output {
         .expect("attest runs")
 }
 
+/// Runs Attest with `text` on its standard input.
+fn attest_reading(args: &[&str], text: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("attest runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 fn example(name: &str) -> String {
     format!("{}/../examples/{name}", env!("CARGO_MANIFEST_DIR"))
 }
@@ -125,7 +144,6 @@ fn the_ammunition_to_kp_example_is_denied_under_the_un_embargo() {
 /// JSON by its first character, and decides as it does for the file.
 #[test]
 fn an_application_on_standard_input_screens_as_its_file() {
-    use std::io::Write as _;
     let toml = std::fs::read_to_string(example("xa-kp-ammunition.toml")).unwrap();
     let value: toml::Value = toml::from_str(&toml).unwrap();
     let mut as_json = serde_json::to_value(&value).unwrap();
@@ -136,23 +154,17 @@ fn an_application_on_standard_input_screens_as_its_file() {
         "json",
         &example("xa-kp-ammunition.toml"),
     ]);
-    for text in [toml, as_json.to_string()] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_attest"))
-            .args(["screen", "--format", "json", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+    for text in [&toml, &as_json.to_string()] {
+        let out = attest_reading(&["screen", "--format", "json", "-"], text);
         assert!(out.status.success());
         assert_eq!(out.stdout, file.stdout);
     }
+    // Named as what it is in what is said of it, not as `-`.
+    let valid = attest_reading(&["validate", "-"], &toml);
+    assert_eq!(
+        String::from_utf8_lossy(&valid.stdout),
+        "standard input: valid\n"
+    );
 }
 
 #[test]

@@ -736,14 +736,19 @@ fn screener_with(
     Screener::new(config).map_err(|e| fail(&e))
 }
 
+/// How an input file is named in messages: `-` is standard input.
+fn input_name(path: &Path) -> String {
+    match path == Path::new("-") {
+        true => "standard input".into(),
+        false => path.display().to_string(),
+    }
+}
+
 /// Reads and validates one file, printing its problems (or warnings) for
 /// the reader. An error names every problem, also when the file could not
 /// be read as an application at all.
 fn load(path: &Path, strict: bool) -> Result<application::Parsed, ApplicationError> {
-    let name = match path == Path::new("-") {
-        true => "standard input".into(),
-        false => path.display().to_string(),
-    };
+    let name = input_name(path);
     let result = read_application(path, &name, strict);
     match &result {
         Ok(parsed) => {
@@ -861,7 +866,7 @@ fn screen(
                 (Ok(Some(seq)), Some(at)) => {
                     eprintln!(
                         "{}: recorded as record {seq} of {}",
-                        path.display(),
+                        input_name(path),
                         at.display()
                     )
                 }
@@ -886,7 +891,7 @@ fn validate(files: &[PathBuf], strict: bool) -> ExitCode {
     let mut ok = true;
     for path in files {
         match load(path, strict) {
-            Ok(_) => say!("{}: valid", path.display()),
+            Ok(_) => say!("{}: valid", input_name(path)),
             Err(_) => ok = false,
         }
     }

@@ -1986,14 +1986,17 @@ fn recordings_that_start_a_register_at_once_all_land_in_one_chain() {
 fn a_register_backed_up_while_a_batch_records_is_a_whole_register() {
     let run = Killable::new("backup", 4000, 24);
     let backup = run.out.with_file_name("backup.sqlite");
+    let back_up = || {
+        attest(&[
+            "register",
+            "backup",
+            s(&backup),
+            "--register",
+            s(&run.register),
+        ])
+    };
     let recording = running(&run.args(), &run.out, 1000);
-    let taken = attest(&[
-        "register",
-        "backup",
-        s(&backup),
-        "--register",
-        s(&run.register),
-    ]);
+    let taken = back_up();
     let said = String::from_utf8_lossy(&taken.stdout);
     assert!(
         taken.status.success(),
@@ -2018,13 +2021,7 @@ fn a_register_backed_up_while_a_batch_records_is_a_whole_register() {
     )));
     assert!(register_count(&run.register).contains("4000 records, chain intact"));
 
-    let again = attest(&[
-        "register",
-        "backup",
-        s(&backup),
-        "--register",
-        s(&run.register),
-    ]);
+    let again = back_up();
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("a file is already there"));
     assert!(register_count(&backup).contains(&format!("{records} records, chain intact")));

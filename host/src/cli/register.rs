@@ -279,6 +279,7 @@ fn reproduce(
             Err(code) => return code,
         }
     }
+    let mut sessions: Vec<_> = screeners.iter().map(|s| s.session()).collect();
     // Named only when there is a choice.
     let names: Vec<String> = configs
         .iter()
@@ -308,8 +309,8 @@ fn reproduce(
             progress.advance(1);
             let mut tries = Vec::new();
             let mut hit = None;
-            for (i, screener) in screeners.iter().enumerate() {
-                match reproduction::reproduce(screener, &entry) {
+            for (i, session) in sessions.iter_mut().enumerate() {
+                match reproduction::reproduce(session, &entry) {
                     Ok(again) if again.exact => {
                         hit = Some((i, again));
                         break;
